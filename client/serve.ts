@@ -1,0 +1,29 @@
+import { loadConfig } from '../core/config';
+import { openDatabase } from '../db/client';
+import { resolveSecretKey } from '../db/secrets';
+import { buildApi } from './api';
+import { resolveApiKey } from './api-key';
+import { connectTemporal } from './temporal';
+
+/** `npm run api`: the admin API alone, against an existing Temporal server and database (production shape). */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: `${config.dataDir}/db` });
+  const temporal = await connectTemporal({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue });
+  const api = buildApi({ db: database.db, secretKey: resolveSecretKey(config), apiKey: resolveApiKey(config), temporal, taskQueue: config.taskQueue });
+  await api.listen({ host: config.apiHost, port: config.apiPort });
+  console.log(`admin API on http://${config.apiHost}:${config.apiPort}`);
+  const stop = async () => {
+    await api.close();
+    await temporal.connection.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(`api: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

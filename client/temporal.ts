@@ -1,0 +1,33 @@
+import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import { workflowIds } from '../workflows/ids';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { syncRequested, type UserSyncInput, type userSync } from '../workflows/user-sync';
+
+export type TemporalTarget = { address: string; namespace: string; taskQueue: string };
+
+export async function connectTemporal(target: TemporalTarget): Promise<Client> {
+  const connection = await Connection.connect({ address: target.address });
+  return new Client({ connection, namespace: target.namespace });
+}
+
+/**
+ * Asks for one user to be reconciled with one connector: signal-with-start, so a running
+ * user-sync workflow takes the request and an idle one is started afresh. Only IDs travel.
+ */
+export async function requestUserSync(client: Client, taskQueue: string, ref: UserSyncInput): Promise<{ workflowId: string; runId: string }> {
+  const workflowId = workflowIds.userSync(ref.connectorId, ref.userId);
+  const handle = await client.workflow.signalWithStart<typeof userSync, []>('userSync', {
+    workflowId,
+    taskQueue,
+    args: [ref],
+    signal: syncRequested,
+    signalArgs: [],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.connectorId, value: ref.connectorId },
+      { key: SEARCH_ATTRIBUTES.userId, value: ref.userId },
+      { key: SEARCH_ATTRIBUTES.operation, value: 'user-sync' },
+    ],
+  });
+  return { workflowId, runId: handle.signaledRunId };
+}

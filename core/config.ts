@@ -1,0 +1,47 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const text = z.string().min(1);
+const optionalText = z.string().min(1).optional();
+
+function setting<S extends z.ZodType>(env: string, schema: S, fallback: string | undefined, doc: string) {
+  return { env, schema, default: fallback, doc };
+}
+
+/**
+ * Every environment variable Bindery reads, with its default and meaning: the one place they are
+ * defined. The README's configuration table lists exactly these.
+ */
+export const SETTINGS = {
+  databaseUrl: setting('DATABASE_URL', optionalText, undefined, 'PostgreSQL URL; unset → embedded PGlite in BINDERY_DATA_DIR'),
+  dataDir: setting('BINDERY_DATA_DIR', text, '.data', 'Where local state lives: PGlite files, the generated secret and API keys'),
+  secretKey: setting('BINDERY_SECRET_KEY', optionalText, undefined, 'AES-256-GCM key for SCIM tokens at rest (32 bytes, hex or base64); unset → generated once into BINDERY_DATA_DIR/secret.key'),
+  apiKey: setting('BINDERY_API_KEY', optionalText, undefined, 'Admin API key; unset → generated once into BINDERY_DATA_DIR/api-key (the CLI reads the same file)'),
+  apiHost: setting('BINDERY_API_HOST', text, '127.0.0.1', 'Address the admin API listens on'),
+  apiPort: setting('BINDERY_API_PORT', port, '8080', 'Port of the admin API'),
+  apiUrl: setting('BINDERY_API_URL', z.url(), 'http://127.0.0.1:8080', 'Where the CLI finds the admin API'),
+  temporalAddress: setting('TEMPORAL_ADDRESS', text, 'localhost:7233', 'Temporal frontend (host:port)'),
+  temporalNamespace: setting('TEMPORAL_NAMESPACE', text, 'default', 'Temporal namespace'),
+  taskQueue: setting('TEMPORAL_TASK_QUEUE', text, 'bindery', "Task queue of Bindery's workflows and activities"),
+  temporalCliPath: setting('TEMPORAL_CLI_PATH', optionalText, undefined, "`npm start`: the temporal binary for the dev server (else `temporal` on PATH, else the SDK's download)"),
+  temporalUiPort: setting('TEMPORAL_UI_PORT', port, '8233', '`npm start`: port of the Temporal Web UI'),
+  slackScimUrl: setting('SLACK_SCIM_URL', z.url().optional(), undefined, '`npm start --demo`: a real Slack SCIM base URL; with SLACK_SCIM_TOKEN no emulator is started'),
+  slackScimToken: setting('SLACK_SCIM_TOKEN', optionalText, undefined, '`npm start --demo`: the Slack admin token for SLACK_SCIM_URL'),
+  emulatorPort: setting('EMULATOR_PORT', port, '8099', 'Port of the Slack SCIM emulator'),
+  emulatorToken: setting('EMULATOR_TOKEN', optionalText, undefined, 'Bearer token the emulator accepts (`npm start` generates one when unset)'),
+};
+
+type Settings = typeof SETTINGS;
+export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
+
+/** Reads the environment once; a bad value fails with one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const config: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(SETTINGS)) {
+    const raw = env[s.env] === undefined || env[s.env] === '' ? s.default : env[s.env];
+    const parsed = s.schema.safeParse(raw);
+    if (!parsed.success) throw new Error(`bad configuration: ${s.env}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    config[key] = parsed.data;
+  }
+  return config as Config;
+}

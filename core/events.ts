@@ -1,0 +1,22 @@
+/**
+ * Directory Insights event types (the seed's "SCIM Directory Insights Events"): the one list the
+ * database, the API's filters and the activities share.
+ */
+export const EVENT_TYPES = [
+  'idm_integration_activate',
+  'idm_integration_update',
+  'idm_integration_reauth',
+  'idm_integration_delete',
+  'user_create_provision',
+  'user_update_provision',
+  'user_deprovision',
+  'user_delete_provision',
+  'user_lookup_provision',
+  'group_create_provision',
+  'group_update_provision',
+  'group_delete_provision',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const EVENT_OUTCOMES = ['success', 'failure'] as const;
+export type EventOutcome = (typeof EVENT_OUTCOMES)[number];

@@ -1,0 +1,8 @@
+import { randomBytes } from 'node:crypto';
+
+/** Prefixed random IDs (96 bits), readable in workflow IDs: `usr_…`, `con_…`, `grp_…`. */
+export const ID_PREFIXES = { user: 'usr', connector: 'con', group: 'grp' } as const;
+
+export function newId(kind: keyof typeof ID_PREFIXES): string {
+  return `${ID_PREFIXES[kind]}_${randomBytes(12).toString('hex')}`;
+}

@@ -1,0 +1,128 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import type { Address, PhoneNumber } from '../core/directory';
+import { EVENT_OUTCOMES, EVENT_TYPES } from '../core/events';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Directory users: every attribute of the seed's "Slack User Attributes" table (D1). */
+export const directoryUsers = pgTable(
+  'directory_users',
+  {
+    id: text('id').primaryKey(),
+    username: text('username').notNull(),
+    email: text('email').notNull(),
+    firstname: text('firstname').notNull().default(''),
+    middlename: text('middlename').notNull().default(''),
+    lastname: text('lastname').notNull().default(''),
+    displayname: text('displayname').notNull().default(''),
+    suspended: boolean('suspended').notNull().default(false),
+    passwordExpired: boolean('password_expired').notNull().default(false),
+    jobTitle: text('job_title').notNull().default(''),
+    location: text('location').notNull().default(''),
+    addresses: jsonb('addresses').$type<Address[]>().notNull().default([]),
+    phoneNumbers: jsonb('phone_numbers').$type<PhoneNumber[]>().notNull().default([]),
+    employeeIdentifier: text('employee_identifier').notNull().default(''),
+    department: text('department').notNull().default(''),
+    company: text('company').notNull().default(''),
+    /** Set when the user is deleted from the directory; the row stays so Slack can be told. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('directory_users_username_uq').on(sql`lower(${t.username})`), index('directory_users_email_idx').on(sql`lower(${t.email})`)],
+);
+
+/** User groups (D2): a user is authorized for a connector only through a group bound to it. */
+export const userGroups = pgTable('user_groups', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const groupMembers = pgTable(
+  'group_members',
+  {
+    groupId: text('group_id').notNull().references(() => userGroups.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => directoryUsers.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId)],
+);
+
+export const IDM_STATUSES = ['inactive', 'active'] as const;
+export const SLACK_PLANS = ['business_plus', 'enterprise_grid'] as const;
+
+/** Connectors: Slack application instances (D3) with their IdM integration (I1, I2). */
+export const connectors = pgTable('connectors', {
+  id: text('id').primaryKey(),
+  label: text('label').notNull(),
+  description: text('description').notNull().default(''),
+  showInUserPortal: boolean('show_in_user_portal').notNull().default(true),
+  teamName: text('team_name').notNull(),
+  teamDomain: text('team_domain').notNull(),
+  /** Fixed at creation (the seed: the SSO IdP URL is not editable afterwards). */
+  ssoIdpUrl: text('sso_idp_url').notNull(),
+  plan: text('plan', { enum: SLACK_PLANS }).notNull().default('business_plus'),
+  scimBaseUrl: text('scim_base_url'),
+  /** AES-256-GCM ciphertext of the SCIM token (db/secrets.ts); never leaves activities in clear. */
+  scimTokenEncrypted: text('scim_token_encrypted'),
+  idmStatus: text('idm_status', { enum: IDM_STATUSES }).notNull().default('inactive'),
+  groupManagement: boolean('group_management').notNull().default(true),
+  /** Slack's "Allow users to choose their own display name"; the seed requires it off. */
+  usersChooseDisplayName: boolean('users_choose_display_name').notNull().default(false),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Group ↔ connector bindings ("authorize user access"). */
+export const connectorGroups = pgTable(
+  'connector_groups',
+  {
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').notNull().references(() => userGroups.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.groupId] }), index('connector_groups_group_idx').on(t.groupId)],
+);
+
+export const LINK_STATES = ['pending', 'active', 'deactivated', 'failed'] as const;
+export type LinkState = (typeof LINK_STATES)[number];
+
+/** Per-connector link between a directory user and their Slack user. */
+export const userLinks = pgTable(
+  'user_links',
+  {
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => directoryUsers.id, { onDelete: 'cascade' }),
+    slackId: text('slack_id'),
+    state: text('state', { enum: LINK_STATES }).notNull().default('pending'),
+    lastErrorCode: text('last_error_code'),
+    lastError: text('last_error'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.userId] }), uniqueIndex('user_links_slack_uq').on(t.connectorId, t.slackId)],
+);
+
+/** Directory Insights events: one per attempt, success or failure (U8, I3, G8). */
+export const insightsEvents = pgTable(
+  'insights_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type', { enum: EVENT_TYPES }).notNull(),
+    connectorId: text('connector_id'),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    outcome: text('outcome', { enum: EVENT_OUTCOMES }).notNull(),
+    errorCode: text('error_code'),
+    message: text('message').notNull(),
+    workflowId: text('workflow_id'),
+    runId: text('run_id'),
+    attempt: integer('attempt'),
+  },
+  (t) => [index('insights_events_at_idx').on(t.at), index('insights_events_object_idx').on(t.objectType, t.objectId)],
+);

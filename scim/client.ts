@@ -1,0 +1,184 @@
+import { request, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { LIMITS, SCHEMAS } from '../core/slack';
+import { SlackUser, SlackUserList, type ScimUserPayload } from '../core/scim-user';
+import type { PatchOperation } from '../core/mapping';
+import { ScimError, classify } from './errors';
+
+/** A thin client for Slack's SCIM v2 users API. Every failure is thrown as a classified ScimError. */
+
+export type ScimClientOptions = {
+  /** Ends with `/scim/v2`. */
+  baseUrl: string;
+  token: string;
+  dispatcher?: Dispatcher;
+  /** Whole-request timeout. */
+  timeoutMs?: number;
+};
+
+export type ListUsersOptions = { filter?: string; pageSize?: number };
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+type Answer = { status: number; body: unknown };
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_PAGE_SIZE = 100;
+
+/** A SCIM filter string literal: backslashes and quotes escaped. */
+export function scimString(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export class ScimClient {
+  private readonly baseUrl: string;
+  private readonly token: string;
+  private readonly dispatcher?: Dispatcher;
+  private readonly timeoutMs: number;
+
+  constructor(options: ScimClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.dispatcher = options.dispatcher;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** The user, or null when Slack has no user with this ID. */
+  async getUser(id: string): Promise<SlackUser | null> {
+    try {
+      const answer = await this.send('GET', userPath(id));
+      return parse(SlackUser, answer, 'GET /Users/<id>');
+    } catch (e) {
+      if (e instanceof ScimError && e.status === 404 && (e.code === 'no_such_user' || e.code === 'unknown_user')) return null;
+      throw e;
+    }
+  }
+
+  /** Slack lowercases userNames, so the lookup does too. */
+  findUserByUserName(userName: string): Promise<SlackUser | null> {
+    return this.findOne(`userName eq ${scimString(userName.toLowerCase())}`);
+  }
+
+  findUserByEmail(email: string): Promise<SlackUser | null> {
+    return this.findOne(`emails eq ${scimString(email)}`);
+  }
+
+  async createUser(payload: ScimUserPayload): Promise<SlackUser> {
+    return parse(SlackUser, await this.send('POST', '/Users', { body: payload }), 'POST /Users');
+  }
+
+  async patchUser(id: string, operations: PatchOperation[]): Promise<SlackUser> {
+    const body = { schemas: [SCHEMAS.patchOp], Operations: operations };
+    const answer = await this.send('PATCH', userPath(id), { body });
+    return this.userOrReread(id, answer, 'PATCH /Users/<id>');
+  }
+
+  /**
+   * PUT: attributes left out of `payload` become blank in Slack. externalId and password are not
+   * sent: Slack refuses to change either after creation, so a create body can be reused as is.
+   */
+  async replaceUser(id: string, payload: ScimUserPayload): Promise<SlackUser> {
+    const { externalId: _externalId, password: _password, ...body } = payload;
+    const answer = await this.send('PUT', userPath(id), { body });
+    return this.userOrReread(id, answer, 'PUT /Users/<id>');
+  }
+
+  /** DELETE deactivates (Slack never hard-deletes). An unknown ID throws permanent no_such_user. */
+  async deactivateUser(id: string): Promise<void> {
+    await this.send('DELETE', userPath(id));
+  }
+
+  /** Every user, page by page (1-based startIndex), until totalResults or an empty page. */
+  async *listUsers(options: ListUsersOptions = {}): AsyncGenerator<SlackUser> {
+    const count = Math.min(Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)), LIMITS.pageSizeMax);
+    let startIndex = 1;
+    for (;;) {
+      const query: Record<string, string> = { startIndex: String(startIndex), count: String(count) };
+      if (options.filter) query.filter = options.filter;
+      const page = parse(SlackUserList, await this.send('GET', '/Users', { query }), 'GET /Users');
+      yield* page.Resources;
+      startIndex += page.Resources.length;
+      if (page.Resources.length === 0 || startIndex > page.totalResults) return;
+    }
+  }
+
+  /** One authenticated call: resolves when Slack accepts the token, throws a classified error otherwise. */
+  async verify(): Promise<void> {
+    parse(SlackUserList, await this.send('GET', '/Users', { query: { count: '1' } }), 'GET /Users');
+  }
+
+  private async findOne(filter: string): Promise<SlackUser | null> {
+    const answer = await this.send('GET', '/Users', { query: { filter, count: '1' } });
+    return parse(SlackUserList, answer, 'GET /Users').Resources[0] ?? null;
+  }
+
+  /** Slack answers user writes with the user; should a write answer with no body, read it back. */
+  private async userOrReread(id: string, answer: Answer, request: string): Promise<SlackUser> {
+    if (answer.body !== undefined) return parse(SlackUser, answer, request);
+    const user = await this.getUser(id);
+    if (!user) throw new ScimError({ kind: 'permanent', code: 'no_such_user', status: 404, explanation: 'Slack has no user with this ID.' }, request);
+    return user;
+  }
+
+  /** One HTTP exchange; anything but a 2xx is thrown as a ScimError. */
+  private async send(method: Method, path: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<Answer> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
+    // Name the request by method and route only: IDs are fine, filters may hold emails.
+    const label = `${method} ${path.replace(/^\/Users\/.+$/, '/Users/<id>')}`;
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
+    // Only with a body: an empty body declared as JSON is itself a parse error for many servers.
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+
+    let status: number;
+    let responseHeaders: Record<string, string | string[] | undefined>;
+    let text: string;
+    try {
+      const res = await request(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        dispatcher: this.dispatcher,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = res.statusCode;
+      responseHeaders = res.headers;
+      text = await res.body.text();
+    } catch (error) {
+      const failure = classify(undefined, undefined, error);
+      if (failure.kind === 'success') throw error;
+      throw new ScimError(failure, label, { cause: error });
+    }
+
+    const body = text.trim() === '' ? undefined : parseJson(text);
+    const outcome = classify(status, responseHeaders, body);
+    if (outcome.kind !== 'success') throw new ScimError(outcome, label);
+    return { status, body };
+  }
+}
+
+function userPath(id: string): string {
+  return `/Users/${encodeURIComponent(id)}`;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Checks a successful body against its schema; a mismatch is a permanent invalid_response. */
+function parse<S extends z.ZodType>(schema: S, answer: Answer, request: string): z.output<S> {
+  const result = schema.safeParse(answer.body);
+  if (result.success) return result.data;
+  // Paths and messages only: zod's messages do not repeat the offending values.
+  const where = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+    .join('; ');
+  throw new ScimError(
+    { kind: 'permanent', code: 'invalid_response', status: answer.status, explanation: `Slack's answer did not have the expected SCIM shape (${where}).` },
+    request,
+  );
+}

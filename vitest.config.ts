@@ -1,0 +1,25 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `fast` needs nothing but Node (pure code, the emulator and the SCIM client over
+// loopback HTTP); `temporal` shares one real Temporal dev server (and Postgres) via globalSetup.
+export default defineConfig({
+  test: {
+    pool: 'forks', // the Temporal native core panics under worker threads
+    projects: [
+      {
+        extends: true,
+        test: { name: 'fast', include: ['test/core/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/scim/**/*.test.ts', 'test/db/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'temporal',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,0 +1,27 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../core/config';
+import { openDatabase } from '../db/client';
+import { resolveSecretKey } from '../db/secrets';
+import { createWorker } from './worker';
+
+/** `npm run worker`: one worker process against an existing Temporal server and database. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: `${config.dataDir}/db` });
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await createWorker({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    deps: { db: database.db, secretKey: resolveSecretKey(config) },
+  });
+  console.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (${database.kind} database)`);
+  await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+  await connection.close();
+  await database.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(`worker: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+/** Business workflow IDs: one workflow per managed object, findable by ID in the Temporal UI. */
+export const workflowIds = {
+  userSync: (connectorId: string, userId: string) => `user-sync/${connectorId}/${userId}`,
+};
