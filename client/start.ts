@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
-import { resolveSecretKey } from '../db/secrets';
+import { readOrCreateSecretFile, resolveSecretKey } from '../db/secrets';
 import { startEmulator } from '../emulator/server';
 import { startDevServer } from '../worker/dev-server';
 import { createWorker } from '../worker/worker';
@@ -19,7 +21,9 @@ import { seedDemo } from './demo';
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
   const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('WARN') }); // the SDK's info logs would drown the URLs below
   const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -43,8 +47,9 @@ async function main(): Promise<void> {
 
     let slack = config.slackScimUrl && config.slackScimToken ? { baseUrl: config.slackScimUrl, token: config.slackScimToken, emulated: false } : undefined;
     if (!slack) {
-      const token = config.emulatorToken ?? `xoxp-emulator-${randomBytes(12).toString('hex')}`;
-      const emulator = await startEmulator({ port: config.emulatorPort, token });
+      // Kept in the data directory, so connectors saved by an earlier run still authenticate.
+      const token = config.emulatorToken ?? readOrCreateSecretFile(join(dataDir, 'emulator-token'), () => `xoxp-emulator-${randomBytes(12).toString('hex')}`);
+      const emulator = await startEmulator({ port: config.emulatorPort, token, rateLimits: { enabled: config.emulatorRateLimits === 'on', scale: config.emulatorRateScale } });
       stops.push(() => emulator.close());
       slack = { baseUrl: emulator.baseUrl, token, emulated: true };
     }

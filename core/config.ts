@@ -28,7 +28,9 @@ export const SETTINGS = {
   slackScimUrl: setting('SLACK_SCIM_URL', z.url().optional(), undefined, '`npm start --demo`: a real Slack SCIM base URL; with SLACK_SCIM_TOKEN no emulator is started'),
   slackScimToken: setting('SLACK_SCIM_TOKEN', optionalText, undefined, '`npm start --demo`: the Slack admin token for SLACK_SCIM_URL'),
   emulatorPort: setting('EMULATOR_PORT', port, '8099', 'Port of the Slack SCIM emulator'),
-  emulatorToken: setting('EMULATOR_TOKEN', optionalText, undefined, 'Bearer token the emulator accepts (`npm start` generates one when unset)'),
+  emulatorToken: setting('EMULATOR_TOKEN', optionalText, undefined, 'Bearer token the emulator accepts (`npm start` generates one into BINDERY_DATA_DIR/emulator-token when unset)'),
+  emulatorRateLimits: setting('EMULATOR_RATE_LIMITS', z.enum(['on', 'off']), 'on', "Whether the emulator enforces Slack's rate limits"),
+  emulatorRateScale: setting('EMULATOR_RATE_SCALE', z.coerce.number().positive(), '1', "Multiplies the emulator's rate limits and bursts (e.g. 10 = ten times Slack's rates)"),
 };
 
 type Settings = typeof SETTINGS;

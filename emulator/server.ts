@@ -1,0 +1,110 @@
+/**
+ * Slack SCIM v2 emulator: a fastify server answering like Slack's SCIM API under /scim/v2, with
+ * test controls under /_emulator. One instance is one Slack org.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { SCHEMAS } from '../core/slack';
+import { CONTROL_BASE, registerControls } from './controls';
+import { SlackError, errorBody } from './errors';
+import { EmulatedOrg } from './org';
+import { SCIM_BASE } from './pipeline';
+import type { RateLimitSetting } from './rate-limit';
+import { registerUserRoutes } from './routes-users';
+
+export interface EmulatorOptions {
+  token: string;
+  /** Default: on at scale 1 (Slack's real limits). */
+  rateLimits?: RateLimitSetting;
+}
+
+export interface RunningEmulator {
+  origin: string;
+  /** origin + '/scim/v2' */
+  baseUrl: string;
+  close(): Promise<void>;
+}
+
+const PUBLIC_ROUTES = new Set([`${SCIM_BASE}/ServiceProviderConfigs`, `${SCIM_BASE}/ServiceProviderConfig`]);
+
+function hasToken(req: FastifyRequest, token: string): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!match) return false;
+  const sent = Buffer.from(match[1]!);
+  const expected = Buffer.from(token);
+  return sent.length === expected.length && timingSafeEqual(sent, expected);
+}
+
+const serviceProviderConfig = {
+  schemas: [SCHEMAS.serviceProviderConfig],
+  patch: { supported: true },
+  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+  filter: { supported: false, maxResults: 0 },
+  changePassword: { supported: false },
+  sort: { supported: false },
+  etag: { supported: false },
+  authenticationSchemes: [
+    { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication with an OAuth token with the admin scope', primary: true },
+  ],
+};
+
+/** Builds the fastify app without listening (also usable with app.inject). */
+export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
+  if (!opts.token) throw new Error('the emulator needs a bearer token');
+  const org = new EmulatedOrg(opts.token, opts.rateLimits ?? { enabled: true, scale: 1 });
+  const app = Fastify({ logger: false });
+
+  // SCIM clients send application/scim+json too; an empty body (e.g. on DELETE) is no body.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, (_req, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new SlackError('invalid_request_payload', { message: 'body is not JSON' }), undefined);
+    }
+  });
+
+  app.addHook('onRequest', async (req) => {
+    if (req.routeOptions.url !== undefined && PUBLIC_ROUTES.has(req.routeOptions.url)) return;
+    if (!hasToken(req, org.token)) throw new SlackError('invalid_authentication');
+  });
+
+  // Counted in onSend rather than onResponse so a stats read right after a response sees it.
+  app.addHook('onSend', async (req, reply) => {
+    const url = req.routeOptions.url;
+    if (url?.startsWith(CONTROL_BASE)) return;
+    const endpoint = url?.startsWith(SCIM_BASE) ? url.slice(SCIM_BASE.length) : '(unknown)';
+    org.stats.record(`${req.method} ${endpoint}`, reply.statusCode);
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof SlackError) {
+      if (err.retryAfterSec !== undefined) void reply.header('retry-after', String(err.retryAfterSec));
+      return reply.code(err.status).send(errorBody(err.code, err.status));
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status !== undefined && status >= 400 && status < 500) {
+      return reply.code(400).send(errorBody('invalid_request_payload', 400));
+    }
+    console.error('emulator: unexpected error', err);
+    return reply.code(500).send(errorBody('internal_error', 500));
+  });
+
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('bad_endpoint', 404)));
+
+  for (const path of PUBLIC_ROUTES) app.get(path, async () => serviceProviderConfig);
+  registerUserRoutes(app, org);
+  registerControls(app, org);
+  return app;
+}
+
+export async function startEmulator(opts: EmulatorOptions & { port?: number; host?: string }): Promise<RunningEmulator> {
+  const app = buildEmulator(opts);
+  await app.listen({ port: opts.port ?? 0, host: opts.host ?? '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  const host = opts.host ?? '127.0.0.1';
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { origin, baseUrl: `${origin}${SCIM_BASE}`, close: () => app.close() };
+}

@@ -1,0 +1,27 @@
+/** Request counts by endpoint key (e.g. `GET /Users/:id`) and status, for tests and benchmarks. */
+interface Counts {
+  total: number;
+  byStatus: Record<string, number>;
+}
+
+export class Stats {
+  private totals: Counts = { total: 0, byStatus: {} };
+  private endpoints: Record<string, Counts> = {};
+
+  record(endpoint: string, status: number): void {
+    const counts = (this.endpoints[endpoint] ??= { total: 0, byStatus: {} });
+    for (const c of [counts, this.totals]) {
+      c.total += 1;
+      c.byStatus[status] = (c.byStatus[status] ?? 0) + 1;
+    }
+  }
+
+  reset(): void {
+    this.totals = { total: 0, byStatus: {} };
+    this.endpoints = {};
+  }
+
+  snapshot(): { totals: Counts; endpoints: Record<string, Counts> } {
+    return structuredClone({ totals: this.totals, endpoints: this.endpoints });
+  }
+}
