@@ -62,7 +62,8 @@ async function main(): Promise<void> {
     });
     const running = worker.run();
     stops.push(async () => {
-      worker.shutdown();
+      // The SDK's own SIGINT handler may already have begun the shutdown.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
     });
 
