@@ -39,6 +39,8 @@ export const DirectoryUserFields = z.object({
   employeeIdentifier: z.string().max(256).default(''),
   department: z.string().max(256).default(''),
   company: z.string().max(256).default(''),
+  /** A multi-channel guest in Slack (U9). */
+  guest: z.boolean().default(false),
 });
 export type DirectoryUserInput = z.input<typeof DirectoryUserFields>;
 export type DirectoryUserFields = z.output<typeof DirectoryUserFields>;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Address, PhoneNumber } from '../core/directory';
 import { EVENT_OUTCOMES, EVENT_TYPES } from '../core/events';
 
@@ -26,6 +26,8 @@ export const directoryUsers = pgTable(
     employeeIdentifier: text('employee_identifier').notNull().default(''),
     department: text('department').notNull().default(''),
     company: text('company').notNull().default(''),
+    /** A multi-channel guest in Slack (U9: only on Enterprise Grid; on Business+ created as a member). */
+    guest: boolean('guest').notNull().default(false),
     /** Set when the user is deleted from the directory; the row stays so Slack can be told. */
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
     createdAt: createdAt(),
@@ -85,11 +87,20 @@ export const connectorGroups = pgTable(
     connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
     groupId: text('group_id').notNull().references(() => userGroups.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
+    /** Set on unbind: the row stays, because Slack cannot re-enable a group removed from it (G4). */
+    unboundAt: timestamp('unbound_at', { withTimezone: true }),
+    /** The admin overrode the refusal to bind a group already bound to another connector (G5). */
+    overrideReason: text('override_reason'),
   },
   (t) => [primaryKey({ columns: [t.connectorId, t.groupId] }), index('connector_groups_group_idx').on(t.groupId)],
 );
 
-export const LINK_STATES = ['pending', 'active', 'deactivated', 'failed'] as const;
+/**
+ * pending: not in Slack yet · creating: a POST may be under way (a retry that finds the user adopts its own
+ * creation) · active / deactivated: in Slack · failed: Slack or validation refused, waits for a change ·
+ * stuck: kept failing transiently, quarantined until the next change or a manual sync.
+ */
+export const LINK_STATES = ['pending', 'creating', 'active', 'deactivated', 'failed', 'stuck'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
 
 /** Per-connector link between a directory user and their Slack user. */
@@ -104,8 +115,42 @@ export const userLinks = pgTable(
     lastError: text('last_error'),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.connectorId, t.userId] }), uniqueIndex('user_links_slack_uq').on(t.connectorId, t.slackId)],
+  (t) => [
+    primaryKey({ columns: [t.connectorId, t.userId] }),
+    uniqueIndex('user_links_slack_uq').on(t.connectorId, t.slackId),
+    index('user_links_state_idx').on(t.connectorId, t.state),
+  ],
 );
+
+export const INTENT_KINDS = ['user', 'group'] as const;
+export type IntentKind = (typeof INTENT_KINDS)[number];
+
+/**
+ * The outbox: "look at this object for this connector", written in the same transaction as the
+ * directory change that calls for it, delivered to Temporal by the dispatcher (client/dispatcher.ts).
+ */
+export const syncIntents = pgTable(
+  'sync_intents',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind', { enum: INTENT_KINDS }).notNull(),
+    connectorId: text('connector_id').notNull(),
+    objectId: text('object_id').notNull(),
+    createdAt: createdAt(),
+    /** Claimed intents move this forward (a lease); failed ones, by their backoff. */
+    availableAt: timestamp('available_at', { withTimezone: true }).notNull().defaultNow(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+  },
+  (t) => [index('sync_intents_available_idx').on(t.availableAt)],
+);
+
+/** Token buckets of the rate governor, shared by every worker through the database (U7). */
+export const rateBuckets = pgTable('rate_buckets', {
+  key: text('key').primaryKey(),
+  tokens: doublePrecision('tokens').notNull(),
+  refreshedAt: timestamp('refreshed_at', { withTimezone: true, precision: 6 }).notNull(),
+});
 
 /** Directory Insights events: one per attempt, success or failure (U8, I3, G8). */
 export const insightsEvents = pgTable(

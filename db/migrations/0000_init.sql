@@ -2,6 +2,8 @@ CREATE TABLE "connector_groups" (
 	"connector_id" text NOT NULL,
 	"group_id" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"unbound_at" timestamp with time zone,
+	"override_reason" text,
 	CONSTRAINT "connector_groups_connector_id_group_id_pk" PRIMARY KEY("connector_id","group_id")
 );
 --> statement-breakpoint
@@ -40,6 +42,7 @@ CREATE TABLE "directory_users" (
 	"employee_identifier" text DEFAULT '' NOT NULL,
 	"department" text DEFAULT '' NOT NULL,
 	"company" text DEFAULT '' NOT NULL,
+	"guest" boolean DEFAULT false NOT NULL,
 	"deleted_at" timestamp with time zone,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
@@ -65,6 +68,23 @@ CREATE TABLE "insights_events" (
 	"workflow_id" text,
 	"run_id" text,
 	"attempt" integer
+);
+--> statement-breakpoint
+CREATE TABLE "rate_buckets" (
+	"key" text PRIMARY KEY NOT NULL,
+	"tokens" double precision NOT NULL,
+	"refreshed_at" timestamp (6) with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "sync_intents" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"connector_id" text NOT NULL,
+	"object_id" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_error" text
 );
 --> statement-breakpoint
 CREATE TABLE "user_groups" (
@@ -98,4 +118,6 @@ CREATE INDEX "directory_users_email_idx" ON "directory_users" USING btree (lower
 CREATE INDEX "group_members_user_idx" ON "group_members" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "insights_events_at_idx" ON "insights_events" USING btree ("at");--> statement-breakpoint
 CREATE INDEX "insights_events_object_idx" ON "insights_events" USING btree ("object_type","object_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "user_links_slack_uq" ON "user_links" USING btree ("connector_id","slack_id");
+CREATE INDEX "sync_intents_available_idx" ON "sync_intents" USING btree ("available_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "user_links_slack_uq" ON "user_links" USING btree ("connector_id","slack_id");--> statement-breakpoint
+CREATE INDEX "user_links_state_idx" ON "user_links" USING btree ("connector_id","state");
