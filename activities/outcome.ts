@@ -2,14 +2,14 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ScimError } from '../scim/errors';
 
 /**
- * Turns a classified SCIM failure into Temporal's retry semantics: rate limits wait as long as Slack
- * asked (nextRetryDelay), transient failures follow the retry policy. Messages carry Slack's error
- * code only: no names, emails or tokens reach workflow history.
+ * Turns a classified transient SCIM failure into Temporal's retry semantics: a rate limit waits as
+ * long as Slack asked (nextRetryDelay), anything else follows the retry policy. The failure carries
+ * Slack's code (details[0]) and nothing else: no names, emails or tokens reach workflow history.
  */
 export function rethrowForRetry(err: unknown): never {
   if (err instanceof ScimError && err.kind === 'rate_limited') {
-    throw ApplicationFailure.create({ type: 'RateLimited', message: `rate limited (${err.code})`, nextRetryDelay: err.retryAfterMs ?? 1000 });
+    throw ApplicationFailure.create({ type: 'RateLimited', message: `rate limited (${err.code})`, details: [err.code], nextRetryDelay: err.retryAfterMs ?? 1000 });
   }
-  if (err instanceof ScimError) throw ApplicationFailure.retryable(`transient SCIM failure (${err.code})`, 'ScimTransient');
+  if (err instanceof ScimError) throw ApplicationFailure.create({ type: 'ScimTransient', message: `transient SCIM failure (${err.code})`, details: [err.code] });
   throw err;
 }

@@ -1,89 +1,172 @@
 import { Context } from '@temporalio/activity';
 import type { EventType } from '../core/events';
 import { diffScimUser, toScimUser } from '../core/mapping';
-import { getConnector, scimCredentials } from '../db/connectors';
+import type { ScimUserPayload, SlackUser } from '../core/scim-user';
+import { SCHEMAS, SLACK_ERRORS } from '../core/slack';
+import { deactivationEvent, desiredState, INACTIVE_REASON_TEXT, resolveMatch } from '../core/user-plan';
+import { describeProblems, validateForSlack } from '../core/validation';
+import { isAuthorized } from '../db/authorization';
+import { type ConnectorRow, getConnector, scimCredentials } from '../db/connectors';
 import { recordEvent } from '../db/events';
+import type { Tx } from '../db/outbox';
 import { getLink, saveLink } from '../db/links';
 import { getUser, toDirectoryUser } from '../db/users';
+import { type ScimClient } from '../scim/client';
 import { ScimError } from '../scim/errors';
-import { type ActivityDeps, scimClientFactory } from './context';
+import { type ActivityDeps, scimClientFor, slackOrgKey } from './context';
 import { rethrowForRetry } from './outcome';
 
 export type UserRef = { connectorId: string; userId: string };
 
 /** What the workflow learns: IDs and outcome codes only (workflow history is visible to operators). */
 export type UserSyncOutcome = {
-  result: 'created' | 'adopted' | 'updated' | 'unchanged' | 'failed' | 'skipped';
+  result: 'created' | 'adopted' | 'updated' | 'reactivated' | 'deactivated' | 'unchanged' | 'failed' | 'skipped' | 'stuck';
   slackId?: string;
   code?: string;
 };
 
 export function createUserSyncActivities(deps: ActivityDeps) {
   const { db, secretKey } = deps;
-  const clientFor = scimClientFactory(deps);
+
+  function eventRecorder(ref: UserRef) {
+    const info = Context.current().info;
+    const trace = { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, attempt: info.attempt };
+    return (type: EventType, outcome: 'success' | 'failure', message: string, errorCode?: string, tx: Tx = db) =>
+      recordEvent(tx, { type, connectorId: ref.connectorId, objectType: 'user', objectId: ref.userId, outcome, message, errorCode, ...trace });
+  }
+
+  /**
+   * The link and its event commit together: a retry after a crash either sees both (and has nothing
+   * left to do) or neither (and redoes the step), so each outcome is recorded exactly once.
+   */
+  function settle(link: Parameters<typeof saveLink>[1], event: Parameters<ReturnType<typeof eventRecorder>>, record: ReturnType<typeof eventRecorder>) {
+    return db.transaction(async (tx) => {
+      await saveLink(tx, link);
+      await record(event[0], event[1], event[2], event[3], tx);
+    });
+  }
 
   return {
     /**
-     * Level-triggered: loads the directory user and the Slack user, then does the least needed —
-     * adopt a match (userName, then email) or create, then patch what differs. Safe to repeat: after a
-     * crash between POST and saving the link, the retry finds the user by userName and adopts it.
+     * Level-triggered reconciliation of one user with one connector: loads the directory and Slack,
+     * decides (core/user-plan.ts) and does the least needed. Safe to repeat at any point: before a POST
+     * the link is marked "creating", so a retry that finds the user by userName knows it made it.
      */
-    async provisionUser({ connectorId, userId }: UserRef): Promise<UserSyncOutcome> {
-      const info = Context.current().info;
-      const trace = { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, attempt: info.attempt };
-      const event = (type: EventType, outcome: 'success' | 'failure', message: string, errorCode?: string) =>
-        recordEvent(db, { type, connectorId, objectType: 'user', objectId: userId, outcome, message, errorCode, ...trace });
-
+    async reconcileUser(ref: UserRef): Promise<UserSyncOutcome> {
+      const { connectorId, userId } = ref;
+      const event = eventRecorder(ref);
       const connector = await getConnector(db, connectorId);
       if (!connector) return { result: 'skipped', code: 'no_such_connector' };
       const creds = scimCredentials(secretKey, connector);
       if (!creds) return { result: 'skipped', code: 'idm_inactive' };
+
       const row = await getUser(db, userId);
-      if (!row || row.deletedAt) return { result: 'skipped', code: 'no_such_directory_user' };
-
-      const user = toDirectoryUser(row);
-      const sendDisplayName = !connector.usersChooseDisplayName;
-      const desired = toScimUser(user, { sendDisplayName });
-      const scim = clientFor(creds);
+      const present = row !== undefined && row.deletedAt === null;
+      const desired = desiredState({
+        present,
+        suspended: row?.suspended ?? false,
+        passwordExpired: row?.passwordExpired ?? false,
+        authorized: present && (await isAuthorized(db, connectorId, userId)),
+      });
+      const link = await getLink(db, connectorId, userId);
+      const scim = scimClientFor(deps, creds, slackOrgKey(connector));
       let stage: EventType = 'user_lookup_provision';
-      try {
-        const link = await getLink(db, connectorId, userId);
-        let existing = link?.slackId ? await scim.getUser(link.slackId) : null;
-        const adopted = !existing;
-        existing ??= (await scim.findUserByUserName(desired.userName)) ?? (await scim.findUserByEmail(user.email));
 
-        if (!existing) {
-          stage = 'user_create_provision';
-          const created = await scim.createUser(desired);
-          await saveLink(db, { connectorId, userId, slackId: created.id, state: 'active' });
-          await event('user_create_provision', 'success', 'Created the user in Slack.');
-          return { result: 'created', slackId: created.id };
+      try {
+        if (!desired.active) {
+          // Only accounts Bindery manages are deactivated: never one it has not linked.
+          if (!link?.slackId || link.state === 'deactivated') return { result: 'unchanged', slackId: link?.slackId ?? undefined };
+          stage = deactivationEvent(desired.reason);
+          const current = await scim.getUser(link.slackId);
+          if (current?.active) await scim.deactivateUser(link.slackId);
+          await settle({ connectorId, userId, slackId: link.slackId, state: 'deactivated' }, [stage, 'success', `Deactivated in Slack: ${INACTIVE_REASON_TEXT[desired.reason]}.`], event);
+          return { result: 'deactivated', slackId: link.slackId };
         }
-        if (adopted) {
-          await saveLink(db, { connectorId, userId, slackId: existing.id, state: 'active' });
-          await event('user_lookup_provision', 'success', 'Found an existing Slack user with the same username or email and linked it instead of creating a duplicate.');
+
+        const user = toDirectoryUser(row!);
+        const sendDisplayName = !connector.usersChooseDisplayName;
+        const payload = withGuestRole(toScimUser(user, { sendDisplayName }), user.guest, connector);
+        const problems = validateForSlack(user, payload, { sendDisplayName });
+        if (problems.length > 0) {
+          stage = link?.slackId ? 'user_update_provision' : 'user_create_provision';
+          const message = `Not sent to Slack: ${describeProblems(problems)}`;
+          await settle({ connectorId, userId, state: 'failed', lastErrorCode: problems[0]!.code, lastError: message }, [stage, 'failure', message, problems[0]!.code], event);
+          return { result: 'failed', code: problems[0]!.code };
+        }
+
+        const linked = link?.slackId ? await scim.getUser(link.slackId) : null;
+        const byUserName = linked ? null : await scim.findUserByUserName(payload.userName);
+        const byEmail = linked || byUserName ? null : await scim.findUserByEmail(user.email);
+        const match = resolveMatch(link, { linked, byUserName, byEmail });
+
+        if (match.action === 'refuse') {
+          stage = 'user_create_provision';
+          const message = `Slack account ${match.holderId} is deactivated but still holds this user's email, so Slack refuses a new account with it. In Slack, change that account's email by hand (or give it this user's username if it is their earlier account), then sync again.`;
+          await settle({ connectorId, userId, state: 'failed', lastErrorCode: match.code, lastError: message }, [stage, 'failure', message, match.code], event);
+          return { result: 'failed', code: match.code };
+        }
+
+        if (match.action === 'create') return await create(scim, payload, connector, ref, event, user.guest, (s) => (stage = s));
+
+        const existing = (linked ?? byUserName ?? byEmail)!;
+        if (match.how !== 'linked') {
+          const adopted = { connectorId, userId, slackId: match.slackId, state: 'active' as const };
+          if (match.how === 'own_creation') await settle(adopted, ['user_create_provision', 'success', 'Created the user in Slack (confirmed after a retry).'], event);
+          else await settle(adopted, ['user_lookup_provision', 'success', `Found an existing Slack user with the same ${match.how === 'email' ? 'email' : 'username'} and linked it instead of creating a duplicate.`], event);
         }
         stage = 'user_update_provision';
-        const operations = diffScimUser(desired, existing, { sendDisplayName });
-        if (operations.length > 0) {
-          await scim.patchUser(existing.id, operations);
-          const paths = operations.map((o) => o.path ?? '(several)').join(', ');
-          await event('user_update_provision', 'success', `Updated ${operations.length} attribute(s) in Slack: ${paths}.`);
-          await saveLink(db, { connectorId, userId, slackId: existing.id, state: 'active' });
-          return { result: 'updated', slackId: existing.id };
+        const operations = diffScimUser(payload, existing, { sendDisplayName });
+        if (operations.length === 0) {
+          if (link?.state !== 'active') await saveLink(db, { connectorId, userId, slackId: existing.id, state: 'active' });
+          return { result: match.how === 'linked' || match.how === 'own_creation' ? 'unchanged' : 'adopted', slackId: existing.id };
         }
-        return { result: adopted ? 'adopted' : 'unchanged', slackId: existing.id };
+        await scim.patchUser(existing.id, operations);
+        const paths = operations.map((o) => o.path ?? '(several)').join(', ');
+        await settle({ connectorId, userId, slackId: existing.id, state: 'active' }, ['user_update_provision', 'success', match.reactivate ? `Reactivated the Slack user (${paths}).` : `Updated in Slack: ${paths}.`], event);
+        return { result: match.reactivate ? 'reactivated' : 'updated', slackId: existing.id };
       } catch (err) {
         if (!(err instanceof ScimError)) throw err;
-        if (err.kind !== 'rate_limited') await event(stage, 'failure', err.explanation, err.code);
         if (err.kind === 'permanent') {
-          await saveLink(db, { connectorId, userId, state: 'failed', lastErrorCode: err.code, lastError: err.explanation });
+          await settle({ connectorId, userId, state: 'failed', lastErrorCode: err.code, lastError: err.explanation }, [stage, 'failure', err.explanation, err.code], event);
           return { result: 'failed', code: err.code };
         }
+        if (err.kind === 'retryable') await event(stage, 'failure', `${err.explanation} (retrying)`, err.code);
         rethrowForRetry(err);
       }
     },
+
+    /** After the retries ran out: quarantine the user (the "stuck" list) until the next change. */
+    async quarantineUser(ref: UserRef & { code: string }): Promise<void> {
+      const explanation = ref.code in SLACK_ERRORS ? SLACK_ERRORS[ref.code as keyof typeof SLACK_ERRORS].explain : 'Slack kept failing.';
+      const message = `Quarantined after repeated transient failures (${ref.code}): ${explanation} Bindery tries again on the next change or a manual sync.`;
+      await settle({ connectorId: ref.connectorId, userId: ref.userId, state: 'stuck', lastErrorCode: ref.code, lastError: message }, ['user_update_provision', 'failure', message, ref.code], eventRecorder(ref));
+    },
   };
+
+  async function create(
+    scim: ScimClient,
+    payload: ScimUserPayload,
+    connector: ConnectorRow,
+    ref: UserRef,
+    event: ReturnType<typeof eventRecorder>,
+    guest: boolean,
+    setStage: (s: EventType) => void,
+  ): Promise<UserSyncOutcome> {
+    setStage('user_create_provision');
+    await saveLink(db, { ...ref, slackId: null, state: 'creating' });
+    const created: SlackUser = await scim.createUser(payload);
+    const note = guest && connector.plan !== 'enterprise_grid'
+      ? ' Created as a full member: Slack Business+ cannot create guests through SCIM; change the role to guest in Slack.'
+      : '';
+    await settle({ ...ref, slackId: created.id, state: 'active' }, ['user_create_provision', 'success', `Created the user in Slack.${note}`], event);
+    return { result: 'created', slackId: created.id };
+  }
+}
+
+/** U9: multi-channel guests only on Enterprise Grid; elsewhere the user is created as a member. */
+function withGuestRole(payload: ScimUserPayload, guest: boolean, connector: ConnectorRow): ScimUserPayload {
+  if (!guest || connector.plan !== 'enterprise_grid') return payload;
+  return { ...payload, schemas: [...payload.schemas, SCHEMAS.guest], [SCHEMAS.guest]: { type: 'multi' } } as ScimUserPayload;
 }
 
 export type UserSyncActivities = ReturnType<typeof createUserSyncActivities>;

@@ -3,10 +3,12 @@ import { request } from 'undici';
 /** A failure the CLI prints as one line: the API's problem detail, or why the API was unreachable. */
 export class CliError extends Error {}
 
-export type ApiClient = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => Promise<T>;
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/** Calls the admin API; resolves with the parsed JSON answer (undefined for 204), throws CliError otherwise. */
+export type ApiClient = <T>(method: Method, path: string, body?: unknown) => Promise<T>;
 
 export function apiClient(baseUrl: string, apiKey: string): ApiClient {
-  return async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> => {
+  return async <T>(method: Method, path: string, body?: unknown): Promise<T> => {
     let res;
     try {
       res = await request(new URL(path, baseUrl), {
@@ -18,7 +20,12 @@ export function apiClient(baseUrl: string, apiKey: string): ApiClient {
       throw new CliError(`cannot reach the Bindery API at ${baseUrl} (${(err as Error).message}); is \`npm start\` running?`);
     }
     const text = await res.body.text();
-    const json = text ? (JSON.parse(text) as unknown) : undefined;
+    let json: unknown;
+    try {
+      json = text ? (JSON.parse(text) as unknown) : undefined;
+    } catch {
+      throw new CliError(`the API at ${baseUrl} answered HTTP ${res.statusCode} with something that is not JSON; is BINDERY_API_URL right?`);
+    }
     if (res.statusCode >= 400) {
       const problem = json as { title?: string; detail?: string } | undefined;
       throw new CliError(`${problem?.title ?? `HTTP ${res.statusCode}`}: ${problem?.detail ?? text}`);

@@ -1,5 +1,4 @@
 import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
 
 /** RFC 7807 problem details: every API error is one of these, with a message a person can act on. */
 export class Problem extends Error {
@@ -20,11 +19,25 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
     .send({ type: 'about:blank', title: p.title, status: p.status, detail: p.detail, ...p.extra });
 }
 
-/** Parses request input with zod; a failure names the first bad field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ field: i.path.join('.') || where, message: i.message }));
-  const first = issues[0]!;
-  throw new Problem(400, 'Invalid request', `${where}: ${first.field}: ${first.message}`, { issues });
+/** Where a bad value was, in words an admin knows: the body, the path or the query string. */
+const PLACES: Record<string, string> = { body: 'body', params: 'path', querystring: 'query', headers: 'headers' };
+
+export type Issue = { field: string; message: string };
+
+function invalid(where: string, issues: Issue[]): Problem {
+  const first = issues[0] ?? { field: where, message: 'invalid' };
+  const place = first.field === where ? where : `${where}: ${first.field}`;
+  return new Problem(400, 'Invalid request', `${place}: ${first.message}`, { issues });
+}
+
+/** 400 from the validation errors Fastify reports (zod issues, one per bad field); the detail names the first. */
+export function validationProblem(context: string | undefined, errors: ReadonlyArray<{ instancePath: string; message?: string; keyword?: string; params?: Record<string, unknown> }>): Problem {
+  const where = PLACES[context ?? ''] ?? context ?? 'request';
+  const issues = errors.map((e) => {
+    const keys = e.keyword === 'unrecognized_keys' ? (e.params?.keys as string[] | undefined) : undefined;
+    if (keys?.length) return { field: keys.join(', '), message: 'unknown field' };
+    const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    return { field: field || where, message: e.message ?? 'invalid' };
+  });
+  return invalid(where, issues);
 }

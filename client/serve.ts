@@ -2,6 +2,7 @@ import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
 import { resolveSecretKey } from '../db/secrets';
 import { buildApi } from './api';
+import { startDispatcher } from './dispatcher';
 import { resolveApiKey } from './api-key';
 import { connectTemporal } from './temporal';
 
@@ -10,11 +11,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await openDatabase({ url: config.databaseUrl, dataDir: `${config.dataDir}/db` });
   const temporal = await connectTemporal({ address: config.temporalAddress, namespace: config.temporalNamespace, taskQueue: config.taskQueue });
-  const api = buildApi({ db: database.db, secretKey: resolveSecretKey(config), apiKey: resolveApiKey(config), temporal, taskQueue: config.taskQueue });
+  // The outbox dispatcher runs beside the API; several API processes may run it (SKIP LOCKED leases).
+  const dispatcher = startDispatcher({ db: database.db, temporal, taskQueue: config.taskQueue, log: (m) => console.log(m) });
+  const api = buildApi({ db: database.db, secretKey: resolveSecretKey(config), apiKey: resolveApiKey(config), temporal, taskQueue: config.taskQueue, notify: dispatcher.notify });
   await api.listen({ host: config.apiHost, port: config.apiPort });
   console.log(`admin API on http://${config.apiHost}:${config.apiPort}`);
   const stop = async () => {
     await api.close();
+    await dispatcher.stop();
     await temporal.connection.close();
     await database.close();
     process.exit(0);

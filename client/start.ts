@@ -5,11 +5,13 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
+import { createGovernor } from '../db/governor';
 import { readOrCreateSecretFile, resolveSecretKey } from '../db/secrets';
 import { startEmulator } from '../emulator/server';
 import { startDevServer } from '../worker/dev-server';
 import { createWorker } from '../worker/worker';
 import { buildApi } from './api';
+import { startDispatcher } from './dispatcher';
 import { resolveApiKey } from './api-key';
 import { seedDemo } from './demo';
 
@@ -58,7 +60,7 @@ async function main(): Promise<void> {
       connection: temporal.nativeConnection,
       namespace: 'default',
       taskQueue: config.taskQueue,
-      deps: { db: database.db, secretKey },
+      deps: { db: database.db, secretKey, governor: createGovernor(database.db, { enabled: config.governor === 'on', scale: config.governorScale }) },
     });
     const running = worker.run();
     stops.push(async () => {
@@ -67,13 +69,15 @@ async function main(): Promise<void> {
       await running;
     });
 
+    const dispatcher = startDispatcher({ db: database.db, temporal: temporal.client, taskQueue: config.taskQueue, log: (m) => console.log(m) });
+    stops.push(() => dispatcher.stop());
     const apiKey = resolveApiKey(config);
-    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue });
+    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue, notify: dispatcher.notify });
     await api.listen({ host: config.apiHost, port: config.apiPort });
     stops.push(() => api.close());
     const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
 
-    if (flags.demo) await seedDemo({ db: database.db, secretKey, temporal: temporal.client, taskQueue: config.taskQueue, slack });
+    if (flags.demo) await seedDemo({ db: database.db, secretKey, slack, notify: dispatcher.notify });
 
     console.log(`
 Bindery is running (${database.kind} database${database.kind === 'pglite' ? ` in ${join(dataDir, 'db')}` : ''}).

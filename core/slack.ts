@@ -120,10 +120,12 @@ export const SLACK_ERRORS = {
   // policy
   cannot_modify_owner: { status: 403, retryable: false, explain: 'Slack Owners cannot be changed through SCIM.' },
   cannot_disable_primary_owner: { status: 403, retryable: false, explain: 'The primary owner cannot be deactivated.' },
-  cannot_make_user_guest: { status: 403, retryable: false, explain: 'Admins and owners cannot be made guests.' },
+  cannot_make_user_guest: { status: 403, retryable: false, explain: 'Slack refused to make this user a guest: admins and owners cannot be guests, and multi-channel guests need Enterprise Grid.' },
   // groups
   too_many_users: { status: 400, retryable: false, explain: 'More than 15,000 members in one request.' },
   unable_to_add_deleted_or_guest_to_group: { status: 400, retryable: false, explain: 'Deactivated users and guests cannot be added to a group.' },
+  group_creation_failed: { status: 400, retryable: false, explain: 'Slack could not create or rename the group: another Slack group, possibly a disabled one, already has this name. A group disabled in Slack cannot be re-enabled through SCIM: rename or re-enable it in Slack.' },
+  group_members_create_failed: { status: 400, retryable: false, explain: 'Slack could not change the group. This happens when the group is disabled in Slack (for example after it was removed from the identity provider), which SCIM cannot undo: re-enable it in Slack, or provision it under another name.' },
   // throttling
   too_many_requests: { status: 429, retryable: true, explain: 'Slack\'s SCIM rate limit was reached; the request is retried after the delay Slack asked for.' },
   resource_locked: { status: 429, retryable: true, explain: 'Slack was still applying another change to this object; the request is retried.' },

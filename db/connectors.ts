@@ -1,6 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import { newId } from '../core/ids';
 import type { Db } from './client';
+import type { Tx } from './outbox';
 import { connectors } from './schema';
 import { decryptSecret, encryptSecret } from './secrets';
 
@@ -22,6 +23,11 @@ export type NewConnector = {
   groupManagement?: boolean;
 };
 
+/** What an admin may change after creation: not the SSO IdP URL (the seed: fixed at creation). */
+export type ConnectorPatch = Partial<Pick<ConnectorRow, 'label' | 'description' | 'showInUserPortal' | 'teamName' | 'teamDomain' | 'plan'>>;
+/** The identity-management settings (I2 and the plan, which decides how guests are created). */
+export type IdmSettings = Partial<Pick<ConnectorRow, 'groupManagement' | 'usersChooseDisplayName' | 'plan'>>;
+
 /** The seed's default IdP URL: https://sso.jumpcloud.com/saml2/<applicationname>, here on Bindery's own host name. */
 export function defaultSsoIdpUrl(label: string): string {
   const slug = label.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'slack';
@@ -33,7 +39,7 @@ export function toView(row: ConnectorRow): ConnectorView {
   return { ...rest, hasScimToken: scimTokenEncrypted !== null };
 }
 
-export async function createConnector(db: Db, key: Buffer, input: NewConnector): Promise<ConnectorView> {
+export async function createConnector(db: Tx, key: Buffer, input: NewConnector): Promise<ConnectorView> {
   const { scimToken, ...fields } = input;
   const [row] = await db
     .insert(connectors)
@@ -48,13 +54,43 @@ export async function createConnector(db: Db, key: Buffer, input: NewConnector):
   return toView(row!);
 }
 
-export async function getConnector(db: Db, id: string): Promise<ConnectorRow | undefined> {
+export async function getConnector(db: Tx, id: string): Promise<ConnectorRow | undefined> {
   const [row] = await db.select().from(connectors).where(eq(connectors.id, id));
   return row;
 }
 
 export async function listConnectors(db: Db): Promise<ConnectorView[]> {
-  return (await db.select().from(connectors).orderBy(asc(connectors.createdAt))).map(toView);
+  return (await db.select().from(connectors).orderBy(asc(connectors.createdAt), asc(connectors.id))).map(toView);
+}
+
+/** General settings (and IdM settings): only the given fields change. */
+export async function updateConnector(db: Tx, id: string, patch: ConnectorPatch & IdmSettings): Promise<ConnectorRow | undefined> {
+  const [row] = await db
+    .update(connectors)
+    .set({ ...patch, updatedAt: sql`now()` })
+    .where(eq(connectors.id, id))
+    .returning();
+  return row;
+}
+
+/** Activation (or re-authentication): the verified SCIM endpoint and token, encrypted at rest (I1). */
+export async function activateIdm(db: Tx, key: Buffer, id: string, scim: { baseUrl: string; token: string }): Promise<ConnectorRow | undefined> {
+  const [row] = await db
+    .update(connectors)
+    .set({ scimBaseUrl: scim.baseUrl, scimTokenEncrypted: encryptSecret(key, scim.token), idmStatus: 'active', updatedAt: sql`now()` })
+    .where(eq(connectors.id, id))
+    .returning();
+  return row;
+}
+
+/** Deactivation (R1): the token is forgotten; the base URL stays for display; Slack keeps its state. */
+export async function deactivateIdm(db: Tx, id: string): Promise<ConnectorRow | undefined> {
+  const [row] = await db
+    .update(connectors)
+    .set({ scimTokenEncrypted: null, idmStatus: 'inactive', updatedAt: sql`now()` })
+    .where(eq(connectors.id, id))
+    .returning();
+  return row;
 }
 
 /** SCIM endpoint and clear-text token: for activities only, never returned by the API. */

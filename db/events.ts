@@ -1,12 +1,14 @@
 import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { EventOutcome, EventType } from '../core/events';
 import type { Db } from './client';
+import type { Tx } from './outbox';
 import { insightsEvents } from './schema';
 
 export type InsightsEventRow = typeof insightsEvents.$inferSelect;
 export type NewInsightsEvent = typeof insightsEvents.$inferInsert;
 
-export async function recordEvent(db: Db, event: NewInsightsEvent): Promise<void> {
+/** Joins the caller's transaction when given one, so an event commits with the change it reports. */
+export async function recordEvent(db: Tx, event: NewInsightsEvent): Promise<void> {
   await db.insert(insightsEvents).values(event);
 }
 

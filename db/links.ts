@@ -1,17 +1,18 @@
-import { and, eq, sql } from 'drizzle-orm';
-import type { Db } from './client';
-import { type LinkState, userLinks } from './schema';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import type { Tx } from './outbox';
+import { directoryUsers, type LinkState, userLinks } from './schema';
 
 export type UserLinkRow = typeof userLinks.$inferSelect;
+export type LinkView = Omit<UserLinkRow, 'connectorId'> & { username: string };
 
-export async function getLink(db: Db, connectorId: string, userId: string): Promise<UserLinkRow | undefined> {
+export async function getLink(db: Tx, connectorId: string, userId: string): Promise<UserLinkRow | undefined> {
   const [row] = await db.select().from(userLinks).where(and(eq(userLinks.connectorId, connectorId), eq(userLinks.userId, userId)));
   return row;
 }
 
 /** Upsert: repeating the same write is harmless (activities may run more than once). */
 export async function saveLink(
-  db: Db,
+  db: Tx,
   link: { connectorId: string; userId: string; slackId?: string | null; state: LinkState; lastErrorCode?: string | null; lastError?: string | null },
 ): Promise<void> {
   const values = { slackId: link.slackId ?? null, state: link.state, lastErrorCode: link.lastErrorCode ?? null, lastError: link.lastError ?? null, updatedAt: sql`now()` };
@@ -23,4 +24,23 @@ export async function saveLink(
       // A failure keeps the Slack ID already known: the link is not forgotten because one attempt failed.
       set: link.slackId === undefined ? { ...values, slackId: sql`${userLinks.slackId}` } : values,
     });
+}
+
+/** A connector's links, keyset-paginated by user ID; `state: 'stuck'` is the quarantine list. */
+export async function listLinks(db: Tx, connectorId: string, opts: { state?: LinkState; after?: string; limit: number }): Promise<LinkView[]> {
+  return db
+    .select({
+      userId: userLinks.userId,
+      username: directoryUsers.username,
+      slackId: userLinks.slackId,
+      state: userLinks.state,
+      lastErrorCode: userLinks.lastErrorCode,
+      lastError: userLinks.lastError,
+      updatedAt: userLinks.updatedAt,
+    })
+    .from(userLinks)
+    .innerJoin(directoryUsers, eq(directoryUsers.id, userLinks.userId))
+    .where(and(eq(userLinks.connectorId, connectorId), opts.state ? eq(userLinks.state, opts.state) : undefined, opts.after ? gt(userLinks.userId, opts.after) : undefined))
+    .orderBy(asc(userLinks.userId))
+    .limit(opts.limit);
 }

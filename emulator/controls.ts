@@ -1,15 +1,19 @@
 /** Test-only controls under /_emulator (same bearer token as the SCIM API). Not part of Slack. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { LIMITS } from '../core/slack';
+import { LIMITS, SCHEMAS } from '../core/slack';
 import { faultSchema } from './faults';
 import type { EmulatedOrg } from './org';
+import { renderGroup } from './routes-groups';
 
 export const CONTROL_BASE = '/_emulator';
 
 const channelSchema = z.strictObject({ name: z.string().trim().min(1).max(80) });
 const rateLimitSchema = z.strictObject({ enabled: z.boolean(), scale: z.number().positive().max(1000).optional() });
 const profileFieldsSchema = z.strictObject({ count: z.number().int().min(0).max(LIMITS.customProfileFieldsMax) });
+const planSchema = z.strictObject({ plan: z.enum(['business_plus', 'enterprise_grid']) });
+const slackManagedSchema = z.strictObject({ displayName: z.string().trim().min(1), members: z.array(z.string().min(1)).optional() });
+const bulkUsersSchema = z.strictObject({ count: z.number().int().min(1).max(50_000) });
 
 /** Parses a control body, or answers 400 with a readable message and returns undefined. */
 function parseBody<S extends z.ZodType>(schema: S, body: unknown, reply: FastifyReply): z.output<S> | undefined {
@@ -20,6 +24,7 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, reply: Fastify
 }
 
 export function registerControls(app: FastifyInstance, org: EmulatedOrg): void {
+  let bulkSeq = 0;
   app.post(`${CONTROL_BASE}/reset`, async () => {
     org.reset();
     return { ok: true };
@@ -53,5 +58,40 @@ export function registerControls(app: FastifyInstance, org: EmulatedOrg): void {
     if (!body) return reply;
     org.store.presetProfileFieldCount = body.count;
     return { presetCount: body.count, total: org.store.customFieldCount() };
+  });
+
+  app.post(`${CONTROL_BASE}/plan`, async (req, reply) => {
+    const body = parseBody(planSchema, req.body, reply);
+    if (!body) return reply;
+    org.store.plan = body.plan;
+    return { plan: org.store.plan };
+  });
+
+  // A group Slack generated itself ("Team Admins"): SCIM reads it but any write is refused.
+  app.post(`${CONTROL_BASE}/groups/slack-managed`, async (req, reply) => {
+    const body = parseBody(slackManagedSchema, req.body, reply);
+    if (!body) return reply;
+    const group = org.groups.createSlackManaged(body.displayName, body.members ?? []);
+    return reply.code(201).send(renderGroup(org, req, group));
+  });
+
+  // Slack disables a group its IdP removed; SCIM has no way to enable it again.
+  app.post(`${CONTROL_BASE}/groups/:id/disable`, async (req) => {
+    return renderGroup(org, req, org.groups.disable((req.params as { id: string }).id));
+  });
+
+  // Many active members at once, without the SCIM rate limits (e.g. for 15,000-member groups).
+  app.post(`${CONTROL_BASE}/users/bulk`, async (req, reply) => {
+    const body = parseBody(bulkUsersSchema, req.body, reply);
+    if (!body) return reply;
+    const ids: string[] = [];
+    while (ids.length < body.count) {
+      bulkSeq += 1;
+      const userName = `bulk${bulkSeq}`;
+      const email = `${userName}@bulk.example.com`;
+      if (org.store.userIdByName(userName) || org.store.hasChannel(userName) || org.store.userIdByEmail(email)) continue;
+      ids.push(org.users.create({ schemas: [SCHEMAS.user], userName, emails: [{ value: email, primary: true }] }).id);
+    }
+    return reply.code(201).send({ ids });
   });
 }

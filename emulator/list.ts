@@ -1,7 +1,8 @@
-/** GET list semantics shared by resources: pagination, ListResponse shape and the user filter. */
+/** GET list semantics shared by resources: pagination, ListResponse shape, the user and group filters. */
 import { parse, filter, type Filter } from 'scim2-parse-filter';
 import { LIMITS, SCHEMAS } from '../core/slack';
 import { SlackError } from './errors';
+import type { StoredGroup } from './groups';
 import { emailsOf } from './store';
 import type { StoredUser } from './users';
 
@@ -41,11 +42,8 @@ const USER_FILTER_ATTRS: Record<string, string> = {
   'emails.value': 'emails.value',
 };
 
-/**
- * Slack v2 filters only on `userName eq` and `emails eq` [spec §5]; anything else is refused.
- * Attribute names and values compare case-insensitively, so both sides are lowercased.
- */
-export function compileUserFilter(expression: string): (user: StoredUser) => boolean {
+/** A single `<attr> eq "<string>"` filter: the attribute as written and the value, else invalid_filter. */
+function parseEqFilter(expression: string): { attr: string; value: string } {
   let ast: Filter;
   try {
     ast = parse(expression);
@@ -53,11 +51,28 @@ export function compileUserFilter(expression: string): (user: StoredUser) => boo
     throw new SlackError('invalid_filter');
   }
   if (ast.op !== 'eq' || typeof ast.compValue !== 'string') throw new SlackError('invalid_filter');
-  const attrPath = USER_FILTER_ATTRS[ast.attrPath.toLowerCase()];
+  return { attr: ast.attrPath, value: ast.compValue };
+}
+
+/**
+ * Slack v2 filters only on `userName eq` and `emails eq` [spec §5]; anything else is refused.
+ * Attribute names and values compare case-insensitively, so both sides are lowercased.
+ */
+export function compileUserFilter(expression: string): (user: StoredUser) => boolean {
+  const { attr, value } = parseEqFilter(expression);
+  const attrPath = USER_FILTER_ATTRS[attr.toLowerCase()];
   if (!attrPath) throw new SlackError('invalid_filter');
-  const test = filter({ op: 'eq', attrPath, compValue: ast.compValue.toLowerCase() });
+  const test = filter({ op: 'eq', attrPath, compValue: value.toLowerCase() });
   return (u) => test({
     userName: u.userName.toLowerCase(),
     emails: emailsOf(u).map((e) => ({ value: e.toLowerCase() })),
   });
+}
+
+/** Groups filter only on `displayName eq "…"`, case-insensitively (attribute and value); anything else is refused. */
+export function compileGroupFilter(expression: string): (group: StoredGroup) => boolean {
+  const { attr, value } = parseEqFilter(expression);
+  if (attr.toLowerCase() !== 'displayname') throw new SlackError('invalid_filter');
+  const wanted = value.toLowerCase();
+  return (g) => g.displayName.toLowerCase() === wanted;
 }

@@ -14,30 +14,31 @@ export function registerUserRoutes(app: FastifyInstance, org: EmulatedOrg): void
   app.post(users, scimHandler(org, 'Users', async (req, reply) => {
     const user = org.users.create(req.body);
     reply.code(201);
-    return toScimUser(user, locationOf(req, `Users/${user.id}`));
+    return toScimUser(user, locationOf(req, `Users/${user.id}`), org.groups.refsOf(user.id));
   }));
 
   app.get(users, scimHandler(org, 'Users', async (req) => {
     const query = req.query as Record<string, unknown>;
     if (query.filter !== undefined && typeof query.filter !== 'string') throw new SlackError('invalid_filter');
     const all = org.users.list(query.filter);
-    return listResponse(all, parsePage(query), (u) => toScimUser(u, locationOf(req, `Users/${u.id}`)));
+    const groups = org.groups.refsByUser();
+    return listResponse(all, parsePage(query), (u) => toScimUser(u, locationOf(req, `Users/${u.id}`), groups.get(u.id)));
   }));
 
   app.get(`${users}/:id`, scimHandler(org, 'Users/:id', async (req) => {
     const { id } = req.params as IdParams;
-    return toScimUser(org.users.get(id), locationOf(req, `Users/${id}`));
+    return toScimUser(org.users.get(id), locationOf(req, `Users/${id}`), org.groups.refsOf(id));
   }));
 
   app.put(`${users}/:id`, scimHandler(org, 'Users/:id', async (req) => {
     const { id } = req.params as IdParams;
-    return toScimUser(org.users.replace(id, req.body), locationOf(req, `Users/${id}`));
+    return toScimUser(org.users.replace(id, req.body), locationOf(req, `Users/${id}`), org.groups.refsOf(id));
   }));
 
   app.patch(`${users}/:id`, scimHandler(org, 'Users/:id', async (req) => {
     const { id } = req.params as IdParams;
     const location = locationOf(req, `Users/${id}`);
-    return toScimUser(org.users.patch(id, req.body, location), location);
+    return toScimUser(org.users.patch(id, req.body, location), location, org.groups.refsOf(id));
   }));
 
   app.delete(`${users}/:id`, scimHandler(org, 'Users/:id', async (req, reply) => {

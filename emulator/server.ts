@@ -11,6 +11,7 @@ import { SlackError, errorBody } from './errors';
 import { EmulatedOrg } from './org';
 import { SCIM_BASE } from './pipeline';
 import type { RateLimitSetting } from './rate-limit';
+import { registerGroupRoutes } from './routes-groups';
 import { registerUserRoutes } from './routes-users';
 
 export interface EmulatorOptions {
@@ -25,6 +26,8 @@ export interface RunningEmulator {
   baseUrl: string;
   close(): Promise<void>;
 }
+
+const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 const PUBLIC_ROUTES = new Set([`${SCIM_BASE}/ServiceProviderConfigs`, `${SCIM_BASE}/ServiceProviderConfig`]);
 
@@ -53,7 +56,9 @@ const serviceProviderConfig = {
 export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
   if (!opts.token) throw new Error('the emulator needs a bearer token');
   const org = new EmulatedOrg(opts.token, opts.rateLimits ?? { enabled: true, scale: 1 });
-  const app = Fastify({ logger: false });
+  // A 15,000-member group request with display names is about 1 MB: Slack's member limit, not a body
+  // size limit, is what refuses large group requests.
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT_BYTES });
 
   // SCIM clients send application/scim+json too; an empty body (e.g. on DELETE) is no body.
   app.removeContentTypeParser('application/json');
@@ -96,6 +101,7 @@ export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
 
   for (const path of PUBLIC_ROUTES) app.get(path, async () => serviceProviderConfig);
   registerUserRoutes(app, org);
+  registerGroupRoutes(app, org);
   registerControls(app, org);
   return app;
 }

@@ -1,9 +1,14 @@
 /**
- * In-memory state of one emulated Slack org: users with their uniqueness indexes, channel names
- * (which share the username namespace) and the team's custom profile fields. Groups will live here too.
+ * In-memory state of one emulated Slack org: users with their uniqueness indexes, groups, channel
+ * names (which share the username namespace), the team's custom profile fields and the plan.
  */
 import { randomInt } from 'node:crypto';
+import type { StoredGroup } from './groups';
 import type { StoredUser } from './users';
+
+/** Business+ has no multi-channel guests through SCIM; Enterprise Grid does [spec §8]. */
+export type Plan = 'business_plus' | 'enterprise_grid';
+export const DEFAULT_PLAN: Plan = 'enterprise_grid';
 
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -19,19 +24,24 @@ export class Store {
   readonly users = new Map<string, StoredUser>();
   private readonly byUserName = new Map<string, string>();
   private readonly byEmail = new Map<string, string>();
+  /** Insertion order is creation order, which list pages follow. */
+  readonly groups = new Map<string, StoredGroup>();
   readonly channels = new Set<string>();
   /** Custom profile field names created through SCIM; Slack never deletes them once created. */
   readonly profileFields = new Set<string>();
   /** Custom fields the team already had before SCIM (set by a test control). */
   presetProfileFieldCount = 0;
+  plan: Plan = DEFAULT_PLAN;
 
   reset(): void {
     this.users.clear();
+    this.groups.clear();
     this.byUserName.clear();
     this.byEmail.clear();
     this.channels.clear();
     this.profileFields.clear();
     this.presetProfileFieldCount = 0;
+    this.plan = DEFAULT_PLAN;
   }
 
   newUserId(): string {
@@ -39,6 +49,18 @@ export class Store {
     do id = slackId('U');
     while (this.users.has(id));
     return id;
+  }
+
+  newGroupId(): string {
+    let id: string;
+    do id = slackId('S');
+    while (this.groups.has(id));
+    return id;
+  }
+
+  /** Takes a user out of every group (Slack does so when a user is deactivated or becomes a guest). */
+  removeFromAllGroups(userId: string): void {
+    for (const g of this.groups.values()) g.members.delete(userId);
   }
 
   /** ID of the user holding this userName (case-insensitive), if any. */

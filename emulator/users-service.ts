@@ -1,10 +1,10 @@
 /** User operations against the store: Slack's cross-user rules (uniqueness, team field limit) and update rules. */
 import { scimPatch, patchBodyValidation, ScimError, type ScimPatch, type ScimResource } from 'scim-patch';
-import { LIMITS } from '../core/slack';
+import { LIMITS, SCHEMAS } from '../core/slack';
 import { SlackError } from './errors';
 import { compileUserFilter } from './list';
 import type { Store } from './store';
-import { emptyProfile, normalizeUser, toPatchBase, type NormalizedUser, type Profile, type StoredUser, type UserFields } from './users';
+import { emptyProfile, normalizeUser, toPatchBase, type GuestInfo, type NormalizedUser, type Profile, type StoredUser, type UserFields } from './users';
 
 export class UserService {
   constructor(private readonly store: Store) {}
@@ -24,6 +24,7 @@ export class UserService {
 
   create(body: unknown): StoredUser {
     const n = normalizeUser(body);
+    if (n.fields.guest !== null) this.assertGuestsAllowed();
     // An invalid custom profile on create is not an error: Slack silently drops the whole profile.
     const fields = n.profileValid ? n.fields : { ...n.fields, profile: emptyProfile() };
     this.assertAvailable(fields, undefined);
@@ -41,7 +42,9 @@ export class UserService {
   /** PUT: every attribute is replaced, omitted ones become blank. */
   replace(id: string, body: unknown): StoredUser {
     const user = this.get(id);
-    return this.update(user, normalizeUser(body));
+    const n = normalizeUser(body);
+    if (n.fields.guest !== null) this.assertGuestsAllowed();
+    return this.update(user, n);
   }
 
   /** PATCH: the operations are applied to the current resource, which is then re-validated like a PUT. */
@@ -54,7 +57,12 @@ export class UserService {
     if (patched.nickName !== base.nickName && patched.userName === base.userName && typeof patched.nickName === 'string') {
       patched.userName = patched.nickName;
     }
-    return this.update(user, normalizeUser(patched));
+    // A PatchOp body does not list the resource's schemas: an added guest extension is listed here.
+    const schemas = Array.isArray(patched.schemas) ? (patched.schemas as unknown[]) : [];
+    if (patched[SCHEMAS.guest] !== undefined && !schemas.includes(SCHEMAS.guest)) patched.schemas = [...schemas, SCHEMAS.guest];
+    const n = normalizeUser(patched);
+    if (n.fields.guest !== null && !sameGuest(n.fields.guest, user.guest)) this.assertGuestsAllowed();
+    return this.update(user, n);
   }
 
   /** DELETE deactivates, never removes; repeating it is harmless. */
@@ -71,11 +79,25 @@ export class UserService {
     if (!n.profileValid) throw new SlackError('invalid_attribute_format', { message: 'invalid custom profile value' });
     this.assertAvailable(n.fields, user.id);
     this.assertProfileFieldRoom(n.fields.profile);
-    // An omitted `active` keeps the current state: deactivation only happens on request.
-    return this.save({ ...user, ...n.fields, active: n.active ?? user.active });
+    // Turning a member into a guest or back reactivates a deactivated user [spec §8], whatever
+    // `active` says. Otherwise an omitted `active` keeps the current state.
+    const converted = (user.guest === null) !== (n.fields.guest === null);
+    return this.save({ ...user, ...n.fields, active: converted ? true : (n.active ?? user.active) });
+  }
+
+  /** Multi-channel guests are Enterprise Grid only [spec §8]; the code is the README's choice. */
+  private assertGuestsAllowed(): void {
+    if (this.store.plan !== 'enterprise_grid') {
+      throw new SlackError('cannot_make_user_guest', { message: 'multi-channel guests need Enterprise Grid' });
+    }
   }
 
   private save(user: StoredUser): StoredUser {
+    const before = this.store.users.get(user.id);
+    // Deactivated users and guests cannot be group members: Slack takes them out of every group (see README).
+    if (before && ((before.active && !user.active) || (before.guest === null && user.guest !== null))) {
+      this.store.removeFromAllGroups(user.id);
+    }
     this.store.saveUser(user);
     for (const field of Object.keys(user.profile.custom)) this.store.profileFields.add(field);
     return user;
@@ -103,12 +125,65 @@ export class UserService {
   }
 }
 
-/** Applies a v2 PatchOp body with scim-patch (mutating `doc`); a malformed body or operation is Slack's invalid_request_payload. */
+function sameGuest(a: GuestInfo | null, b: GuestInfo | null): boolean {
+  return a === null || b === null ? a === b : a.expiration === b.expiration;
+}
+
+/** Extension URNs a PatchOp may address as a whole (scim-patch reads such a path as `<urn up to the last colon>` + attribute). */
+const EXTENSIONS = [SCHEMAS.enterprise, SCHEMAS.profile, SCHEMAS.guest];
+
+function extensionUrn(key: string): string | undefined {
+  return EXTENSIONS.find((urn) => urn.toLowerCase() === key.trim().toLowerCase());
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** add merges into the extension object, replace sets it, remove deletes it. */
+function applyToExtension(doc: Record<string, unknown>, op: string, urn: string, value: unknown): void {
+  if (op === 'remove') {
+    delete doc[urn];
+    return;
+  }
+  if (!isPlainObject(value)) throw new SlackError('invalid_request_payload', { message: `${urn} needs an object value` });
+  const current = doc[urn];
+  doc[urn] = op === 'add' && isPlainObject(current) ? { ...current, ...value } : { ...value };
+}
+
+type PatchOperation = ScimPatch['Operations'][number];
+
+/**
+ * Applies a v2 PatchOp body (mutating `doc`): operations on a whole extension (its URN as path, or as a
+ * key of a path-less value) are applied here, everything else with scim-patch, in the body's order.
+ * A malformed body or operation is Slack's invalid_request_payload.
+ */
 function applyPatchOps(doc: Record<string, unknown>, body: unknown): Record<string, unknown> {
   try {
     patchBodyValidation(body as ScimPatch);
-    const ops = (body as ScimPatch).Operations;
-    return scimPatch(doc as unknown as ScimResource, [...ops], { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Record<string, unknown>;
+    let current = doc;
+    const apply = (op: PatchOperation) => {
+      current = scimPatch(current as unknown as ScimResource, [op], { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Record<string, unknown>;
+    };
+    for (const op of (body as ScimPatch).Operations) {
+      const kind = op.op.toLowerCase();
+      const raw = op as { path?: unknown; value?: unknown };
+      const urn = typeof raw.path === 'string' ? extensionUrn(raw.path) : undefined;
+      if (urn) {
+        applyToExtension(current, kind, urn, raw.value);
+      } else if (raw.path === undefined && isPlainObject(raw.value)) {
+        const rest: Record<string, unknown> = {};
+        for (const [key, value] of Object.entries(raw.value)) {
+          const keyUrn = extensionUrn(key);
+          if (keyUrn) applyToExtension(current, kind, keyUrn, value);
+          else rest[key] = value;
+        }
+        if (Object.keys(rest).length > 0) apply({ ...op, value: rest } as PatchOperation);
+      } else {
+        apply(op);
+      }
+    }
+    return current;
   } catch (err) {
     if (err instanceof ScimError || err instanceof TypeError) {
       throw new SlackError('invalid_request_payload', { message: err.message });

@@ -39,6 +39,11 @@ export interface Profile {
   custom: Partial<Record<CustomField, string>>;
 }
 
+/** The Slack guest extension: a multi-channel guest (Enterprise Grid only), with an optional expiry. */
+export interface GuestInfo {
+  expiration: string | null;
+}
+
 /** What a create or full update determines; nickName is always the userName. */
 export interface UserFields {
   userName: string;
@@ -49,6 +54,8 @@ export interface UserFields {
   primaryEmail: string;
   secondaryEmail: string | null;
   profile: Profile;
+  /** null: a full member. */
+  guest: GuestInfo | null;
 }
 
 export interface StoredUser extends UserFields {
@@ -250,6 +257,16 @@ function validateCustom(raw: Partial<Record<CustomField, unknown>>): { custom: P
   return { custom, valid };
 }
 
+/** Guest extension [spec §3]: `type` must be "multi" (no single-channel guests), `expiration` ISO 8601. */
+function normalizeGuest(raw: unknown): GuestInfo | null {
+  if (raw === undefined || raw === null) return null;
+  if (!isObject(raw)) fail('invalid_attribute_format', 'the guest extension must be an object');
+  if (raw.type !== 'multi') fail('invalid_attribute_format', 'guest type must be "multi"');
+  const expiration = optString(raw.expiration, 'invalid_attribute_format');
+  if (expiration !== null && !isIso8601(expiration)) fail('invalid_attribute_format', 'guest expiration must be ISO 8601');
+  return { expiration };
+}
+
 /** An extension's URN must be listed in `schemas` when it is sent [spec §3]. */
 function checkSchemas(body: Json): void {
   const schemas = body.schemas;
@@ -272,6 +289,7 @@ export function normalizeUser(body: unknown): NormalizedUser {
   const displayName = normalizeDisplayName(body.displayName);
   const emails = normalizeEmails(body.emails);
   const { custom, valid } = validateCustom(readCustom(body, body.name));
+  const guest = normalizeGuest(body[SCHEMAS.guest]);
   const profile: Profile = {
     title: optString(body.title, 'invalid_attribute_format'),
     ...normalizePhones(body.phoneNumbers),
@@ -285,7 +303,7 @@ export function normalizeUser(body: unknown): NormalizedUser {
   if (body.active !== undefined && typeof body.active !== 'boolean') fail('invalid_attribute_format');
   const externalId = body.externalId === undefined ? undefined : (optString(body.externalId, 'invalid_attribute_format') ?? '');
   return {
-    fields: { userName, ...name, displayName, ...emails, profile },
+    fields: { userName, ...name, displayName, ...emails, profile, guest },
     active: body.active,
     externalId,
     hasPassword: !isBlank(body.password),
@@ -296,8 +314,9 @@ export function normalizeUser(body: unknown): NormalizedUser {
 /**
  * Stored user → Slack's SCIM v2 resource. Every stored attribute is always present; never-set
  * ones are null, and never-set multi-valued ones are one element full of nulls, as Slack shows them.
+ * The guest extension appears on guests only. `groups` is read-only: the user's memberships.
  */
-export function toScimUser(u: StoredUser, location: string): Json {
+export function toScimUser(u: StoredUser, location: string, groups: ReadonlyArray<{ value: string; display: string }> = []): Json {
   const p = u.profile;
   const c = p.custom;
   const phones = [
@@ -306,7 +325,7 @@ export function toScimUser(u: StoredUser, location: string): Json {
   ];
   const noAddress = Object.fromEntries(ADDRESS_KEYS.map((k) => [k, null]));
   return {
-    schemas: [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.profile],
+    schemas: [SCHEMAS.user, SCHEMAS.enterprise, SCHEMAS.profile, ...(u.guest ? [SCHEMAS.guest] : [])],
     id: u.id,
     externalId: u.externalId,
     meta: { created: u.created, location },
@@ -329,12 +348,13 @@ export function toScimUser(u: StoredUser, location: string): Json {
     addresses: [p.address ? { ...p.address, primary: true } : { ...noAddress, primary: null }],
     photos: [{ value: p.photo, type: p.photo !== null ? 'photo' : null }],
     roles: [{ value: p.role, primary: p.role !== null ? true : null }],
-    groups: [],
+    groups: groups.map((g) => ({ ...g })),
     [SCHEMAS.enterprise]: {
       ...Object.fromEntries(ENTERPRISE_KEYS.map((k) => [k, c[k] ?? null])),
       manager: { managerId: c.manager ?? null },
     },
     [SCHEMAS.profile]: { startDate: c.startDate ?? null },
+    ...(u.guest ? { [SCHEMAS.guest]: { type: 'multi', expiration: u.guest.expiration } } : {}),
   };
 }
 

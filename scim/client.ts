@@ -14,15 +14,26 @@ export type ScimClientOptions = {
   dispatcher?: Dispatcher;
   /** Whole-request timeout. */
   timeoutMs?: number;
+  /**
+   * Awaited before every request with its method and rate-limit resource (`Users`, `Users/:id`,
+   * `Groups`, `Groups/:id`): where the rate governor makes the request wait its turn.
+   */
+  beforeRequest?: (method: Method, resource: string) => Promise<void>;
 };
 
 export type ListUsersOptions = { filter?: string; pageSize?: number };
 
-type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Answer = { status: number; body: unknown };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_PAGE_SIZE = 100;
+
+/** The resource a path counts against in Slack's rate-limit tables: `/Users/U1` → `Users/:id`. */
+export function rateLimitResource(path: string): string {
+  const [, resource = '', id] = /^\/([^/?]+)(\/[^?]+)?/.exec(path) ?? [];
+  return id ? `${resource}/:id` : resource;
+}
 
 /** A SCIM filter string literal: backslashes and quotes escaped. */
 export function scimString(value: string): string {
@@ -34,8 +45,10 @@ export class ScimClient {
   private readonly token: string;
   private readonly dispatcher?: Dispatcher;
   private readonly timeoutMs: number;
+  private readonly beforeRequest?: ScimClientOptions['beforeRequest'];
 
   constructor(options: ScimClientOptions) {
+    this.beforeRequest = options.beforeRequest;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.token;
     this.dispatcher = options.dispatcher;
@@ -128,6 +141,8 @@ export class ScimClient {
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     // Only with a body: an empty body declared as JSON is itself a parse error for many servers.
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+
+    await this.beforeRequest?.(method, rateLimitResource(path));
 
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;

@@ -17,7 +17,7 @@ export function findTemporalCli(explicit?: string): string | undefined {
   return dirs.map((dir) => join(dir, 'temporal')).find((p) => p.length > 0 && existsSync(p));
 }
 
-export type DevServerOptions = { cliPath?: string; port?: number; ui?: boolean; uiPort?: number; dbFilename?: string };
+export type DevServerOptions = { cliPath?: string; port?: number; ui?: boolean; uiPort?: number; dbFilename?: string; logLevel?: 'warn' | 'error' | 'never' };
 
 /** Starts a Temporal dev server (with Bindery's search attributes registered) and connects to it. */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
@@ -31,6 +31,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       uiPort: opts.uiPort,
       dbFilename: opts.dbFilename,
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
     },
   });
 }

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
+import { createGovernor } from '../db/governor';
 import { resolveSecretKey } from '../db/secrets';
 import { createWorker } from './worker';
 
@@ -13,7 +14,11 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    deps: { db: database.db, secretKey: resolveSecretKey(config) },
+    deps: {
+      db: database.db,
+      secretKey: resolveSecretKey(config),
+      governor: createGovernor(database.db, { enabled: config.governor === 'on', scale: config.governorScale }),
+    },
   });
   console.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (${database.kind} database)`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

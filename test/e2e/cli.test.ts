@@ -41,6 +41,10 @@ describe('bindery CLI → API → workflow → Slack', () => {
 
     const user = await bindery(['--json', 'user', 'create', '--username', 'cli.user', '--email', 'cli.user@example.com', '--first-name', 'Cli', '--last-name', 'User', '--phone', 'mobile:+15550100']);
     const userId = JSON.parse(user.stdout).id as string;
+    // A user is authorized for a connector only through a group bound to it.
+    const groupId = JSON.parse((await bindery(['--json', 'group', 'create', '--name', `${tag} CLI users`])).stdout).id as string;
+    expect((await bindery(['group', 'add-member', groupId, userId])).code).toBe(0);
+    expect((await bindery(['connector', 'bind', connectorId, groupId])).code).toBe(0);
 
     const sync = await bindery(['user', 'sync', userId, '--connector', connectorId]);
     expect(sync.stdout).toContain(`user-sync/${connectorId}/${userId}`);
@@ -73,5 +77,131 @@ describe('bindery CLI → API → workflow → Slack', () => {
     const env = { ...process.env, BINDERY_API_URL: 'http://127.0.0.1:9', BINDERY_API_KEY: 'k' };
     const res = await run(process.execPath, [bin, 'connector', 'list'], { env }).catch((e: { stderr: string }) => e);
     expect(res.stderr).toMatch(/^bindery: cannot reach the Bindery API at http:\/\/127\.0\.0\.1:9\/?.*npm start/);
+  });
+
+  it('prints usage mistakes as one line too', async () => {
+    for (const args of [['group', 'create'], ['bogus'], ['connector', 'idm-update', 'con_x', '--group-management', 'maybe'], ['user', 'update', 'usr_x']]) {
+      const res = await bindery(args);
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(res.stderr, args.join(' ')).toMatch(/^bindery: /);
+    }
+  });
+});
+
+/** Runs the CLI with --json and parses its output; fails on a non-zero exit. */
+async function json<T = any>(args: string[], input?: string): Promise<T> {
+  const res = await bindery(['--json', ...args], input);
+  expect(res.stderr, args.join(' ')).toBe('');
+  expect(res.code, args.join(' ')).toBe(0);
+  return JSON.parse(res.stdout) as T;
+}
+
+const tag = `cli${Date.now().toString(36)}`;
+
+describe('bindery user …', () => {
+  it('creates, lists, shows, updates, suspends, expires, resets and deletes a user', async () => {
+    const created = await json(['user', 'create', '--username', `${tag}.u`, '--email', `${tag}.u@example.com`, '--first-name', 'Ursula', '--department', 'Ops', '--address', '{"type":"work","locality":"Oslo"}']);
+    const id = created.id as string;
+    expect(created).toMatchObject({ firstname: 'Ursula', department: 'Ops', addresses: [{ type: 'work', locality: 'Oslo' }] });
+
+    const shown = await bindery(['user', 'show', id]);
+    expect(shown.stdout).toMatch(new RegExp(`^username\\s+${tag}\\.u$`, 'm'));
+    expect(shown.stdout).toMatch(/^groupIds\s+\(none\)$/m);
+    const list = await bindery(['user', 'list', '--limit', '500']);
+    expect(list.stdout).toMatch(/^ID\s+USERNAME\s+EMAIL/);
+
+    const updated = await json(['user', 'update', id, '--job-title', 'Lead', '--guest', 'on']);
+    expect(updated).toMatchObject({ jobTitle: 'Lead', guest: true, firstname: 'Ursula', department: 'Ops' });
+    expect((await bindery(['user', 'update', id, '--email', 'nope'])).stderr).toMatch(/^bindery: Invalid request: body: email: /);
+
+    expect((await bindery(['user', 'suspend', id])).stdout.trim()).toBe(`suspended ${id}`);
+    expect(await json(['user', 'unsuspend', id])).toMatchObject({ suspended: false });
+    expect(await json(['user', 'expire-password', id])).toMatchObject({ passwordExpired: true });
+    expect(await json(['user', 'reset-password', id])).toMatchObject({ passwordExpired: false });
+
+    expect((await bindery(['user', 'delete', id])).stdout.trim()).toBe(`deleted user ${id}`);
+    expect((await bindery(['user', 'show', id])).stderr.trim()).toBe(`bindery: Not found: No directory user ${id}`);
+  });
+});
+
+describe('bindery group …', () => {
+  it('creates, lists, shows, renames groups and manages members', async () => {
+    const u = (await json(['user', 'create', '--username', `${tag}.m`, '--email', `${tag}.m@example.com`])).id as string;
+    const g = await json(['group', 'create', '--name', `${tag} Sales`]);
+    const dup = await bindery(['group', 'create', '--name', `${tag} SALES`]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/^bindery: Conflict: A group named .* already exists/);
+
+    expect((await bindery(['group', 'add-member', g.id, u])).stdout.trim()).toBe(`added ${u} to group ${g.id}`);
+    expect((await bindery(['group', 'add-member', g.id, u])).code).toBe(0); // idempotent
+    expect(await json(['group', 'show', g.id])).toMatchObject({ memberIds: [u], connectorIds: [] });
+    const list = await bindery(['group', 'list', '--limit', '500']);
+    expect(list.stdout).toMatch(new RegExp(`^${g.id}\\s+${tag} Sales\\s+1$`, 'm'));
+
+    expect((await bindery(['group', 'rename', g.id, '--name', `${tag} Revenue`])).stdout.trim()).toBe(`renamed group ${g.id} to "${tag} Revenue"`);
+    expect(await json(['group', 'remove-member', g.id, u])).toEqual({ groupId: g.id, userId: u, member: false });
+    expect((await json(['group', 'show', g.id])).memberIds).toEqual([]);
+    expect((await bindery(['group', 'delete', g.id])).stdout.trim()).toBe(`deleted group ${g.id}`);
+    expect((await bindery(['group', 'show', g.id])).stderr.trim()).toBe(`bindery: Not found: No group ${g.id}`);
+  });
+});
+
+describe('bindery connector …', () => {
+  it('updates connectors and binds, lists and unbinds groups (G5 refusal, then --override with a warning)', async () => {
+    const a = await json(['connector', 'create', '--label', `${tag} A`, '--team-name', 'acme', '--team-domain', 'acme.slack.com']);
+    const b = await json(['connector', 'create', '--label', `${tag} B`, '--team-name', 'acme', '--team-domain', 'acme.slack.com']);
+    expect(await json(['connector', 'update', a.id, '--description', 'primary', '--show-in-user-portal', 'off'])).toMatchObject({ description: 'primary', showInUserPortal: false, label: `${tag} A` });
+    expect((await bindery(['connector', 'show', a.id])).stdout).toMatch(/^description\s+primary$/m);
+
+    const g = await json(['group', 'create', '--name', `${tag} Shared`]);
+    expect((await bindery(['connector', 'bind', a.id, g.id])).stdout.trim()).toBe(`bound group ${g.id} to connector ${a.id}`);
+    const refused = await bindery(['connector', 'bind', b.id, g.id]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toMatch(/^bindery: Conflict: .*would deactivate its members.*--override/);
+    const overridden = await bindery(['connector', 'bind', b.id, g.id, '--override', 'temporary: migration']);
+    expect(overridden.code).toBe(0);
+    expect(overridden.stderr).toMatch(/^bindery: warning: .*bound to 2 connectors/);
+    const groups = await bindery(['connector', 'groups', b.id]);
+    expect(groups.stdout).toMatch(/^GROUPID\s+GROUPNAME\s+STATE/);
+    expect(groups.stdout).toMatch(new RegExp(`^${g.id}\\s+${tag} Shared\\s+bound\\s.*temporary: migration$`, 'm'));
+
+    expect((await bindery(['connector', 'unbind', b.id, g.id])).stdout.trim()).toBe(`unbound group ${g.id} from connector ${b.id}`);
+    expect((await json(['connector', 'groups', b.id])).items).toEqual([expect.objectContaining({ groupId: g.id, state: 'unbound' })]);
+    const again = await bindery(['connector', 'bind', b.id, g.id, '--override', 'again']);
+    expect(again.stderr).toMatch(/^bindery: Conflict: .*cannot re-enable a disabled group/);
+  });
+
+  it('activates, re-authenticates, updates and deactivates identity management, and lists the connector’s users', async () => {
+    const c = await json(['connector', 'create', '--label', `${tag} IdM`, '--team-name', 'acme', '--team-domain', 'acme.slack.com']);
+    const wrong = await bindery(['connector', 'activate', c.id, '--scim-url', h.emulator.baseUrl, '--token-stdin'], 'xoxp-wrong');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^bindery: SCIM token rejected: .*invalid_authentication/);
+    const missing = await bindery(['connector', 'activate', c.id, '--scim-url', h.emulator.baseUrl]);
+    expect(missing.stderr).toMatch(/^bindery: the Slack SCIM token is missing/);
+
+    const activated = await bindery(['connector', 'activate', c.id, '--scim-url', h.emulator.baseUrl, '--token-stdin'], h.slackToken);
+    expect(activated.stdout.trim()).toBe(`connector ${c.id}: identity management active, group management on, plan business_plus`);
+    expect((await bindery(['connector', 'reauth', c.id, '--token-stdin'], h.slackToken)).stdout).toContain('token replaced');
+    expect(await json(['connector', 'idm-update', c.id, '--group-management', 'off', '--plan', 'enterprise_grid'])).toMatchObject({ groupManagement: false, plan: 'enterprise_grid' });
+    const warned = await bindery(['connector', 'idm-update', c.id, '--users-choose-display-name', 'on']);
+    expect(warned.stderr).toMatch(/^bindery: warning: .*display name/);
+
+    const u = (await json(['user', 'create', '--username', `${tag}.sync`, '--email', `${tag}.sync@example.com`])).id as string;
+    const g = (await json(['group', 'create', '--name', `${tag} IdM users`])).id as string;
+    await json(['group', 'add-member', g, u]);
+    await json(['connector', 'bind', c.id, g]);
+    await bindery(['user', 'sync', u, '--connector', c.id]);
+    await expect.poll(async () => (await json(['connector', 'users', c.id])).items.map((l: { userId: string }) => l.userId), { timeout: 20_000 }).toContain(u);
+    const users = await bindery(['connector', 'users', c.id]);
+    expect(users.stdout).toMatch(/^USERID\s+USERNAME\s+SLACKID\s+STATE/);
+    expect((await bindery(['connector', 'users', c.id, '--state', 'stuck'])).stdout.trim()).toBe('(none)');
+
+    expect((await bindery(['connector', 'deactivate', c.id])).stdout.trim()).toBe(`connector ${c.id}: identity management inactive, group management off, plan enterprise_grid`);
+    const types = (await json(['events', '--connector', c.id])).items.map((e: { type: string; outcome: string }) => `${e.type}:${e.outcome}`);
+    expect(types).toEqual(expect.arrayContaining(['idm_integration_activate:failure', 'idm_integration_activate:success', 'idm_integration_reauth:success', 'idm_integration_update:success', 'idm_integration_delete:success']));
+    const everything = JSON.stringify(await json(['events', '--connector', c.id])) + JSON.stringify(await json(['connector', 'show', c.id]));
+    expect(everything).not.toContain(h.slackToken);
   });
 });

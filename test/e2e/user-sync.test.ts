@@ -5,18 +5,22 @@ import { historyText } from '../support/history';
 
 let h: Harness;
 let connectorId: string;
+let groupId: string;
 
 beforeAll(async () => {
   h = await startHarness();
   const res = await h.call('POST', '/v1/connectors', { label: 'Acme Slack', teamName: 'acme', teamDomain: 'acme.slack.com', scimBaseUrl: h.emulator.baseUrl, scimToken: h.slackToken });
   expect(res.status).toBe(201);
   connectorId = res.body.id;
+  groupId = (await h.ok('POST', '/v1/groups', { name: 'Everyone' })).id;
+  await h.ok('PUT', `/v1/connectors/${connectorId}/groups/${groupId}`, {});
 });
 afterAll(() => h?.stop());
 
 async function newUser(fields: Record<string, unknown>): Promise<string> {
   const res = await h.call('POST', '/v1/users', fields);
   expect(res.status, JSON.stringify(res.body)).toBe(201);
+  await h.ok('PUT', `/v1/groups/${groupId}/members/${res.body.id}`); // authorized through a bound group
   return res.body.id as string;
 }
 
@@ -103,13 +107,14 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
   });
 
   it("records Slack's refusal as a failure event with the reason, without retrying", async () => {
-    const userId = await newUser({ username: 'a'.repeat(22), email: 'long@example.com' });
+    await h.slackControl('POST', '/channels', { name: 'general' }); // usernames share the channel namespace
+    const userId = await newUser({ username: 'general', email: 'general@example.com' });
     await sync(userId);
     await expect.poll(() => eventsFor(userId, 'user_create_provision'), { timeout: 20_000 }).toHaveLength(1);
     const [event] = await eventsFor(userId, 'user_create_provision');
-    expect(event).toMatchObject({ outcome: 'failure', errorCode: 'username_too_long' });
-    expect(event.message).toMatch(/21 characters/);
-    expect((await h.slack('GET', '/Users?count=1000')).body.Resources.some((u: any) => u.emails?.[0]?.value === 'long@example.com')).toBe(false);
+    expect(event).toMatchObject({ outcome: 'failure', errorCode: 'username_taken' });
+    expect(event.message).toMatch(/channel name/);
+    expect((await h.slackControl('GET', '/stats')).body.endpoints['POST /Users'].byStatus['409']).toBe(1);
   });
 
   it('keeps names, emails and tokens out of workflow history', async () => {

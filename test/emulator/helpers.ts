@@ -46,6 +46,30 @@ export class Client {
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body;
   }
+
+  /** Creates a group with these member IDs and returns the response body (201 or the test fails). */
+  async createGroup(displayName: string, members: string[] = [], extra: Record<string, unknown> = {}): Promise<Res['body']> {
+    const res = await this.scim('POST', '/Groups', groupBody(displayName, members, extra));
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body;
+  }
+
+  /** `count` active members created in one control call (no rate limits); their IDs. */
+  async bulkUsers(count: number): Promise<string[]> {
+    const res = await this.control('POST', '/users/bulk', { count });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    return res.body.ids;
+  }
+}
+
+/** A POST/PUT /Groups body. */
+export function groupBody(displayName: string, members: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { schemas: [SCHEMAS.group], displayName, members: members.map((value) => ({ value })), ...extra };
+}
+
+/** A v2 PatchOp body. */
+export function patchOp(...Operations: unknown[]): Record<string, unknown> {
+  return { schemas: [SCHEMAS.patchOp], Operations };
 }
 
 let seq = 0;

@@ -144,6 +144,19 @@ describe('PATCH /Users/:id', () => {
     expect(res.body[ENT].department).toBe('R&D');
   });
 
+  it('addresses a whole extension by its URN (path, or key of a path-less value)', async () => {
+    const u = await client.createUser(richUser());
+    const merged = await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'add', value: { [ENT]: { division: 'EMEA' }, title: 'VP' } }));
+    expect(merged.status).toBe(200);
+    expect(merged.body[ENT]).toMatchObject({ division: 'EMEA', department: 'R&D', manager: { managerId: 'UBOSS00001' } });
+    expect(merged.body.title).toBe('VP');
+    const replaced = await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: ENT, value: { costCenter: 'CC1' } }));
+    expect(replaced.body[ENT]).toMatchObject({ costCenter: 'CC1', department: null, division: null, manager: { managerId: null } });
+    const removed = await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'remove', path: ENT }));
+    expect(removed.body[ENT].costCenter).toBeNull();
+    expectSlackError(await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'add', path: ENT, value: 'x' })), 'invalid_request_payload');
+  });
+
   it('cannot remove the primary email', async () => {
     const u = await client.createUser();
     expectSlackError(await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'remove', path: 'emails' })), 'missing_primary_email');

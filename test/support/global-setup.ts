@@ -33,7 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const database = await openDatabase({ url: TEST_DATABASE_URL }); // migrate once, before files race to
   await database.close();
 
-  const env = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH });
+  const env = await startDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH, logLevel: 'never' });
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
   const bundlePath = join(mkdtempSync(join(tmpdir(), 'bindery-')), 'workflows.js');
   writeFileSync(bundlePath, code);

@@ -3,7 +3,11 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { buildApi } from '../../client/api';
+import { startDispatcher } from '../../client/dispatcher';
+import { requestUserSync } from '../../client/temporal';
+import type { UserSyncInput } from '../../workflows/user-sync';
 import { openDatabase, type Database } from '../../db/client';
+import { openFreshDatabase } from './database';
 import { generateKey, parseKey } from '../../db/secrets';
 import { startEmulator } from '../../emulator/server';
 import { createWorker } from '../../worker/worker';
@@ -12,36 +16,53 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
 let runtimeInstalled = false;
 
+/** The SDK's runtime with warnings only; call before anything Temporal in a file (the harness does). */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
 /**
  * Everything real for one test file: the shared Temporal dev server, PostgreSQL (or embedded PGlite),
  * the Slack emulator over HTTP, a worker on a task queue of the file's own, and the admin API.
  */
-export async function startHarness(opts: { database?: 'postgres' | 'pglite' } = {}) {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
-  const address = inject('temporalAddress');
+export async function startHarness(opts: { database?: 'postgres' | 'pglite'; worker?: boolean; temporalAddress?: string } = {}) {
+  installQuietRuntime();
+  const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
-  const database: Database = opts.database === 'pglite' ? await openDatabase() : await openDatabase({ url: inject('databaseUrl') });
-  const secretKey = parseKey(generateKey());
+  const database: Database & { url?: string } = opts.database === 'pglite' ? await openDatabase() : await openFreshDatabase(inject('databaseUrl'));
+  const secretKeyText = generateKey();
+  const secretKey = parseKey(secretKeyText);
   const slackToken = `xoxp-test-${randomBytes(8).toString('hex')}`;
   const emulator = await startEmulator({ port: 0, token: slackToken, rateLimits: { enabled: false } });
 
-  const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps: { db: database.db, secretKey },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const running = worker.run();
+  /** A worker in this process on the file's task queue (the crash and outage tests run their own). */
+  async function startWorker(address_ = address) {
+    const nativeConnection = await NativeConnection.connect({ address: address_ });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps: { db: database.db, secretKey },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const running = worker.run();
+    return {
+      async stop() {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await nativeConnection.close();
+      },
+    };
+  }
+  const worker = opts.worker === false ? undefined : await startWorker();
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
+  const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 200 });
   const apiKey = randomBytes(16).toString('hex');
-  const api = buildApi({ db: database.db, secretKey, apiKey, temporal: client, taskQueue });
+  const api = buildApi({ db: database.db, secretKey, apiKey, temporal: client, taskQueue, notify: dispatcher.notify });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
 
@@ -67,15 +88,34 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite' } = 
     return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
+  /** Like `call`, but fails the test unless the API answers 2xx; returns the body. */
+  async function ok<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await call<T>(method, path, body);
+    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+
+  /** The emulator's test controls (`/_emulator/...`). */
+  async function slackControl<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${emulator.origin}/_emulator${path}`, {
+      method,
+      headers: { authorization: `Bearer ${slackToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  }
+
+  /** Starts (or signals) a user-sync workflow directly, e.g. with a test retry policy. */
+  const startUserSync = (input: UserSyncInput) => requestUserSync(client, taskQueue, input);
+
   async function stop(): Promise<void> {
-    worker.shutdown();
-    await running;
+    await dispatcher.stop();
+    await worker?.stop();
     await api.close();
     await connection.close();
-    await nativeConnection.close();
     await emulator.close();
     await database.close();
   }
 
-  return { db: database.db, client, emulator, slackToken, taskQueue, apiUrl, apiKey, call, slack, stop };
+  return { db: database.db, databaseKind: database.kind, databaseUrl: database.url, secretKeyText, client, emulator, slackToken, taskQueue, apiUrl, apiKey, dispatcher, startWorker, call, ok, slack, slackControl, startUserSync, stop };
 }
