@@ -20,6 +20,12 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        // Runs after every other project, on the same Temporal server (its address comes through the
+        // environment set by the temporal project's globalSetup): scans all the histories they made.
+        extends: true,
+        test: { name: 'audit', include: ['test/audit/**/*.test.ts'], sequence: { groupOrder: 1 }, testTimeout: 120_000 },
+      },
     ],
   },
 });

@@ -27,6 +27,7 @@ export const SETTINGS = {
   temporalUiPort: setting('TEMPORAL_UI_PORT', port, '8233', '`npm start`: port of the Temporal Web UI'),
   slackScimUrl: setting('SLACK_SCIM_URL', z.url().optional(), undefined, '`npm start --demo`: a real Slack SCIM base URL; with SLACK_SCIM_TOKEN no emulator is started'),
   slackScimToken: setting('SLACK_SCIM_TOKEN', optionalText, undefined, '`npm start --demo`: the Slack admin token for SLACK_SCIM_URL'),
+  logLevel: setting('BINDERY_LOG_LEVEL', z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO', "The worker's log level (Temporal SDK and workflow logs)"),
   governor: setting('BINDERY_GOVERNOR', z.enum(['on', 'off']), 'on', "Whether workers pace SCIM requests to stay under Slack's rate limits (shared through the database)"),
   governorScale: setting('BINDERY_GOVERNOR_SCALE', z.coerce.number().positive(), '1', "Multiplies the governor's rates (match EMULATOR_RATE_SCALE when testing against a scaled emulator)"),
   emulatorPort: setting('EMULATOR_PORT', port, '8099', 'Port of the Slack SCIM emulator'),

@@ -37,13 +37,17 @@ export const directoryUsers = pgTable(
 );
 
 /** User groups (D2): a user is authorized for a connector only through a group bound to it. */
-export const userGroups = pgTable('user_groups', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  deletedAt: timestamp('deleted_at', { withTimezone: true }),
-  createdAt: createdAt(),
-  updatedAt: updatedAt(),
-});
+export const userGroups = pgTable(
+  'user_groups',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('user_groups_live_name_uq').on(sql`lower(${t.name})`).where(sql`${t.deletedAt} is null`)],
+);
 
 export const groupMembers = pgTable(
   'group_members',
@@ -76,6 +80,8 @@ export const connectors = pgTable('connectors', {
   groupManagement: boolean('group_management').notNull().default(true),
   /** Slack's "Allow users to choose their own display name"; the seed requires it off. */
   usersChooseDisplayName: boolean('users_choose_display_name').notNull().default(false),
+  /** SSO (SAML) for this connector; deactivating it is recorded (R1), the IdP itself comes later. */
+  ssoActive: boolean('sso_active').notNull().default(false),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -120,6 +126,30 @@ export const userLinks = pgTable(
     uniqueIndex('user_links_slack_uq').on(t.connectorId, t.slackId),
     index('user_links_state_idx').on(t.connectorId, t.state),
   ],
+);
+
+/**
+ * pending: not created yet · synced: in step · empty: not created because it has no members in Slack (G1) ·
+ * failed: Slack refused (lastError says why) · disabled: group management off or the group unbound; left
+ * as it is in Slack · deleted: deleted in Slack after its deletion in the directory.
+ */
+export const GROUP_LINK_STATES = ['pending', 'synced', 'empty', 'failed', 'disabled', 'deleted'] as const;
+export type GroupLinkState = (typeof GROUP_LINK_STATES)[number];
+
+/** Per-connector link between a directory group and its Slack user group (IdP group on Grid). */
+export const groupLinks = pgTable(
+  'group_links',
+  {
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    groupId: text('group_id').notNull().references(() => userGroups.id, { onDelete: 'cascade' }),
+    slackGroupId: text('slack_group_id'),
+    state: text('state', { enum: GROUP_LINK_STATES }).notNull().default('pending'),
+    memberCount: integer('member_count').notNull().default(0),
+    lastErrorCode: text('last_error_code'),
+    lastError: text('last_error'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.groupId] })],
 );
 
 export const INTENT_KINDS = ['user', 'group'] as const;

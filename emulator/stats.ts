@@ -2,6 +2,9 @@
 interface Counts {
   total: number;
   byStatus: Record<string, number>;
+  /** Epoch milliseconds of the first and last request: the window a benchmark's rate is measured over. */
+  firstAt?: number;
+  lastAt?: number;
 }
 
 export class Stats {
@@ -10,7 +13,10 @@ export class Stats {
 
   record(endpoint: string, status: number): void {
     const counts = (this.endpoints[endpoint] ??= { total: 0, byStatus: {} });
+    const now = Date.now();
     for (const c of [counts, this.totals]) {
+      c.firstAt ??= now;
+      c.lastAt = now;
       c.total += 1;
       c.byStatus[status] = (c.byStatus[status] ?? 0) + 1;
     }

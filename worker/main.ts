@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
@@ -8,6 +8,7 @@ import { createWorker } from './worker';
 /** `npm run worker`: one worker process against an existing Temporal server and database. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(config.logLevel) });
   const database = await openDatabase({ url: config.databaseUrl, dataDir: `${config.dataDir}/db` });
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await createWorker({

@@ -152,6 +152,15 @@ describe('guests (U9)', () => {
     await expect.poll(() => events(id, 'user_create_provision'), WAIT).toEqual([expect.objectContaining({ outcome: 'success', message: expect.stringMatching(/full member.*Business\+/) })]);
     expect((await slackUser('lc.guest'))[SCHEMAS.guest]?.type ?? null).toBeNull();
   });
+
+  it('creates a multi-channel guest on an Enterprise Grid connector', async () => {
+    const grid = (await h.ok('POST', '/v1/connectors', { label: 'Grid', teamName: 'grid', teamDomain: 'grid.enterprise.slack.com', plan: 'enterprise_grid', scimBaseUrl: h.emulator.baseUrl, scimToken: h.slackToken })).id;
+    const guests = (await h.ok('POST', '/v1/groups', { name: 'Grid guests' })).id;
+    await h.ok('PUT', `/v1/connectors/${grid}/groups/${guests}`, {});
+    const id = (await h.ok('POST', '/v1/users', { username: 'lc.gridguest', email: 'lc.gridguest@example.com', guest: true })).id;
+    await h.ok('PUT', `/v1/groups/${guests}/members/${id}`);
+    await expect.poll(() => slackUser('lc.gridguest'), WAIT).toMatchObject({ active: true, [SCHEMAS.guest]: { type: 'multi' } });
+  });
 });
 
 describe('failures and retries', () => {

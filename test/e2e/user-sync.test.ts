@@ -117,6 +117,19 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
     expect((await h.slackControl('GET', '/stats')).body.endpoints['POST /Users'].byStatus['409']).toBe(1);
   });
 
+  it('tags each workflow with search attributes an admin can filter on in the UI', async () => {
+    const userId = await newUser({ username: 'searchable', email: 'searchable@example.com' });
+    const workflowId = await sync(userId);
+    const query = `BinderyConnectorId = '${connectorId}' AND BinderyUserId = '${userId}' AND BinderyOperation = 'user-sync'`;
+    await expect
+      .poll(async () => {
+        const ids: string[] = [];
+        for await (const wf of h.client.workflow.list({ query })) ids.push(wf.workflowId);
+        return ids;
+      }, { timeout: 20_000 })
+      .toContain(workflowId);
+  });
+
   it('keeps names, emails and tokens out of workflow history', async () => {
     const secretish = { username: 'hopper2', email: 'secret.person@example.com', firstname: 'Zebulon', lastname: 'Quixotic', displayname: 'ZQ' };
     const userId = await newUser(secretish);

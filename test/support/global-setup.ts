@@ -41,5 +41,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', env.address);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('databaseUrl', TEST_DATABASE_URL);
+  process.env.BINDERY_TEST_TEMPORAL_ADDRESS = env.address; // for the audit project (test/audit), which runs last
   return () => env.teardown();
 }
