@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import type { EventType } from '../core/events';
 import { diffScimUser, toScimUser } from '../core/mapping';
 import type { ScimUserPayload, SlackUser } from '../core/scim-user';
@@ -6,15 +5,16 @@ import { SCHEMAS, SLACK_ERRORS } from '../core/slack';
 import { deactivationEvent, desiredState, INACTIVE_REASON_TEXT, resolveMatch } from '../core/user-plan';
 import { describeProblems, validateForSlack } from '../core/validation';
 import { isAuthorized } from '../db/authorization';
+import { boundGroupsOfUser } from '../db/group-state';
+import { enqueue } from '../db/outbox';
 import { type ConnectorRow, getConnector, scimCredentials } from '../db/connectors';
-import { recordEvent } from '../db/events';
-import type { Tx } from '../db/outbox';
 import { getLink, saveLink } from '../db/links';
 import { getUser, toDirectoryUser } from '../db/users';
 import { type ScimClient } from '../scim/client';
 import { ScimError } from '../scim/errors';
 import { type ActivityDeps, scimClientFor, slackOrgKey } from './context';
 import { rethrowForRetry } from './outcome';
+import { eventRecorder, type RecordEvent, settle } from './record';
 
 export type UserRef = { connectorId: string; userId: string };
 
@@ -28,23 +28,23 @@ export type UserSyncOutcome = {
 export function createUserSyncActivities(deps: ActivityDeps) {
   const { db, secretKey } = deps;
 
-  function eventRecorder(ref: UserRef) {
-    const info = Context.current().info;
-    const trace = { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, attempt: info.attempt };
-    return (type: EventType, outcome: 'success' | 'failure', message: string, errorCode?: string, tx: Tx = db) =>
-      recordEvent(tx, { type, connectorId: ref.connectorId, objectType: 'user', objectId: ref.userId, outcome, message, errorCode, ...trace });
-  }
-
+  const recorder = (ref: UserRef) => eventRecorder(db, { connectorId: ref.connectorId, objectType: 'user', objectId: ref.userId });
   /**
-   * The link and its event commit together: a retry after a crash either sees both (and has nothing
-   * left to do) or neither (and redoes the step), so each outcome is recorded exactly once.
+   * Saves the link with its event; when the user's presence in Slack changed (created, reactivated,
+   * deactivated) and the connector manages groups, also asks for the user's bound groups to be synced
+   * again, in the same transaction: a returning user is put back into every group (X2).
    */
-  function settle(link: Parameters<typeof saveLink>[1], event: Parameters<ReturnType<typeof eventRecorder>>, record: ReturnType<typeof eventRecorder>) {
-    return db.transaction(async (tx) => {
-      await saveLink(tx, link);
-      await record(event[0], event[1], event[2], event[3], tx);
-    });
-  }
+  const settleLink = (link: Parameters<typeof saveLink>[1], event: Parameters<typeof settle>[3], record: RecordEvent, groupsOf?: ConnectorRow) =>
+    settle(
+      db,
+      async (tx) => {
+        await saveLink(tx, link);
+        if (!groupsOf?.groupManagement) return;
+        for (const groupId of await boundGroupsOfUser(tx, link.connectorId, link.userId)) await enqueue(tx, 'group', link.connectorId, groupId);
+      },
+      record,
+      event,
+    );
 
   return {
     /**
@@ -54,7 +54,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
      */
     async reconcileUser(ref: UserRef): Promise<UserSyncOutcome> {
       const { connectorId, userId } = ref;
-      const event = eventRecorder(ref);
+      const event = recorder(ref);
       const connector = await getConnector(db, connectorId);
       if (!connector) return { result: 'skipped', code: 'no_such_connector' };
       const creds = scimCredentials(secretKey, connector);
@@ -79,7 +79,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
           stage = deactivationEvent(desired.reason);
           const current = await scim.getUser(link.slackId);
           if (current?.active) await scim.deactivateUser(link.slackId);
-          await settle({ connectorId, userId, slackId: link.slackId, state: 'deactivated' }, [stage, 'success', `Deactivated in Slack: ${INACTIVE_REASON_TEXT[desired.reason]}.`], event);
+          await settleLink({ connectorId, userId, slackId: link.slackId, state: 'deactivated' }, [stage, 'success', `Deactivated in Slack: ${INACTIVE_REASON_TEXT[desired.reason]}.`], event, connector);
           return { result: 'deactivated', slackId: link.slackId };
         }
 
@@ -90,7 +90,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
         if (problems.length > 0) {
           stage = link?.slackId ? 'user_update_provision' : 'user_create_provision';
           const message = `Not sent to Slack: ${describeProblems(problems)}`;
-          await settle({ connectorId, userId, state: 'failed', lastErrorCode: problems[0]!.code, lastError: message }, [stage, 'failure', message, problems[0]!.code], event);
+          await settleLink({ connectorId, userId, state: 'failed', lastErrorCode: problems[0]!.code, lastError: message }, [stage, 'failure', message, problems[0]!.code], event);
           return { result: 'failed', code: problems[0]!.code };
         }
 
@@ -102,7 +102,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
         if (match.action === 'refuse') {
           stage = 'user_create_provision';
           const message = `Slack account ${match.holderId} is deactivated but still holds this user's email, so Slack refuses a new account with it. In Slack, change that account's email by hand (or give it this user's username if it is their earlier account), then sync again.`;
-          await settle({ connectorId, userId, state: 'failed', lastErrorCode: match.code, lastError: message }, [stage, 'failure', message, match.code], event);
+          await settleLink({ connectorId, userId, state: 'failed', lastErrorCode: match.code, lastError: message }, [stage, 'failure', message, match.code], event);
           return { result: 'failed', code: match.code };
         }
 
@@ -111,8 +111,8 @@ export function createUserSyncActivities(deps: ActivityDeps) {
         const existing = (linked ?? byUserName ?? byEmail)!;
         if (match.how !== 'linked') {
           const adopted = { connectorId, userId, slackId: match.slackId, state: 'active' as const };
-          if (match.how === 'own_creation') await settle(adopted, ['user_create_provision', 'success', 'Created the user in Slack (confirmed after a retry).'], event);
-          else await settle(adopted, ['user_lookup_provision', 'success', `Found an existing Slack user with the same ${match.how === 'email' ? 'email' : 'username'} and linked it instead of creating a duplicate.`], event);
+          if (match.how === 'own_creation') await settleLink(adopted, ['user_create_provision', 'success', 'Created the user in Slack (confirmed after a retry).'], event, connector);
+          else await settleLink(adopted, ['user_lookup_provision', 'success', `Found an existing Slack user with the same ${match.how === 'email' ? 'email' : 'username'} and linked it instead of creating a duplicate.`], event, connector);
         }
         stage = 'user_update_provision';
         const operations = diffScimUser(payload, existing, { sendDisplayName });
@@ -122,12 +122,12 @@ export function createUserSyncActivities(deps: ActivityDeps) {
         }
         await scim.patchUser(existing.id, operations);
         const paths = operations.map((o) => o.path ?? '(several)').join(', ');
-        await settle({ connectorId, userId, slackId: existing.id, state: 'active' }, ['user_update_provision', 'success', match.reactivate ? `Reactivated the Slack user (${paths}).` : `Updated in Slack: ${paths}.`], event);
+        await settleLink({ connectorId, userId, slackId: existing.id, state: 'active' }, ['user_update_provision', 'success', match.reactivate ? `Reactivated the Slack user (${paths}).` : `Updated in Slack: ${paths}.`], event, match.reactivate ? connector : undefined);
         return { result: match.reactivate ? 'reactivated' : 'updated', slackId: existing.id };
       } catch (err) {
         if (!(err instanceof ScimError)) throw err;
         if (err.kind === 'permanent') {
-          await settle({ connectorId, userId, state: 'failed', lastErrorCode: err.code, lastError: err.explanation }, [stage, 'failure', err.explanation, err.code], event);
+          await settleLink({ connectorId, userId, state: 'failed', lastErrorCode: err.code, lastError: err.explanation }, [stage, 'failure', err.explanation, err.code], event);
           return { result: 'failed', code: err.code };
         }
         if (err.kind === 'retryable') await event(stage, 'failure', `${err.explanation} (retrying)`, err.code);
@@ -139,7 +139,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
     async quarantineUser(ref: UserRef & { code: string }): Promise<void> {
       const explanation = ref.code in SLACK_ERRORS ? SLACK_ERRORS[ref.code as keyof typeof SLACK_ERRORS].explain : 'Slack kept failing.';
       const message = `Quarantined after repeated transient failures (${ref.code}): ${explanation} Bindery tries again on the next change or a manual sync.`;
-      await settle({ connectorId: ref.connectorId, userId: ref.userId, state: 'stuck', lastErrorCode: ref.code, lastError: message }, ['user_update_provision', 'failure', message, ref.code], eventRecorder(ref));
+      await settleLink({ connectorId: ref.connectorId, userId: ref.userId, state: 'stuck', lastErrorCode: ref.code, lastError: message }, ['user_update_provision', 'failure', message, ref.code], recorder(ref));
     },
   };
 
@@ -148,7 +148,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
     payload: ScimUserPayload,
     connector: ConnectorRow,
     ref: UserRef,
-    event: ReturnType<typeof eventRecorder>,
+    event: RecordEvent,
     guest: boolean,
     setStage: (s: EventType) => void,
   ): Promise<UserSyncOutcome> {
@@ -158,7 +158,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
     const note = guest && connector.plan !== 'enterprise_grid'
       ? ' Created as a full member: Slack Business+ cannot create guests through SCIM; change the role to guest in Slack.'
       : '';
-    await settle({ ...ref, slackId: created.id, state: 'active' }, ['user_create_provision', 'success', `Created the user in Slack.${note}`], event);
+    await settleLink({ ...ref, slackId: created.id, state: 'active' }, ['user_create_provision', 'success', `Created the user in Slack.${note}`], event, connector);
     return { result: 'created', slackId: created.id };
   }
 }

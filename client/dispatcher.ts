@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { claimIntents, completeIntents, failIntents, type Intent } from '../db/outbox';
-import { requestUserSync } from './temporal';
+import { requestGroupSync, requestUserSync } from './temporal';
 
 export type Dispatcher = {
   /** Wakes the loop now (after a change was committed) instead of at the next poll. */
@@ -37,7 +37,7 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
 
   async function deliver(intent: Intent): Promise<void> {
     if (intent.kind === 'user') await requestUserSync(temporal, taskQueue, { connectorId: intent.connectorId, userId: intent.objectId });
-    // 'group' intents: group-sync comes with group management; until then they are acknowledged.
+    else await requestGroupSync(temporal, taskQueue, { connectorId: intent.connectorId, groupId: intent.objectId });
   }
 
   async function drainOnce(): Promise<number> {

@@ -21,3 +21,10 @@ export function record(obj: Record<string, unknown>): string {
   const width = Math.max(...keys.map((k) => k.length));
   return keys.map((k) => `${k.padEnd(width)}  ${text(obj[k])}`).join('\n');
 }
+
+/** A text progress bar: `[#####-----]`, `done` of `total` filled (an empty total counts as complete). */
+export function progressBar(done: number, total: number, width = 20): string {
+  const share = total <= 0 ? 1 : Math.min(1, Math.max(0, done / total));
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+}

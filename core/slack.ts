@@ -126,6 +126,11 @@ export const SLACK_ERRORS = {
   unable_to_add_deleted_or_guest_to_group: { status: 400, retryable: false, explain: 'Deactivated users and guests cannot be added to a group.' },
   group_creation_failed: { status: 400, retryable: false, explain: 'Slack could not create or rename the group: another Slack group, possibly a disabled one, already has this name. A group disabled in Slack cannot be re-enabled through SCIM: rename or re-enable it in Slack.' },
   group_members_create_failed: { status: 400, retryable: false, explain: 'Slack could not change the group. This happens when the group is disabled in Slack (for example after it was removed from the identity provider), which SCIM cannot undo: re-enable it in Slack, or provision it under another name.' },
+  group_member_max_exceeded: { status: 400, retryable: false, explain: 'The group would have more members than Slack allows in one group.' },
+  no_such_group_members: { status: 400, retryable: false, explain: 'Slack did not accept the members named for the group: check that each still exists in Slack.' },
+  missing_group_id: { status: 400, retryable: false, explain: 'The request did not name a Slack group.' },
+  failed_to_remove_users_for_linked_subteam: { status: 400, retryable: false, explain: 'Slack could not remove members from this group because the group is linked to something else in Slack: check the group\'s links in Slack.' },
+  idp_group_linked_to_channels: { status: 400, retryable: false, explain: 'The group is linked to channels in Slack, which blocks this change: remove the channel links in Slack, then sync again.' },
   // throttling
   too_many_requests: { status: 429, retryable: true, explain: 'Slack\'s SCIM rate limit was reached; the request is retried after the delay Slack asked for.' },
   resource_locked: { status: 429, retryable: true, explain: 'Slack was still applying another change to this object; the request is retried.' },

@@ -2,7 +2,7 @@ import { asc, eq, sql } from 'drizzle-orm';
 import { newId } from '../core/ids';
 import type { Db } from './client';
 import type { Tx } from './outbox';
-import { connectors } from './schema';
+import { connectors, syncIntents } from './schema';
 import { decryptSecret, encryptSecret } from './secrets';
 
 export type ConnectorRow = typeof connectors.$inferSelect;
@@ -91,6 +91,27 @@ export async function deactivateIdm(db: Tx, id: string): Promise<ConnectorRow | 
     .where(eq(connectors.id, id))
     .returning();
   return row;
+}
+
+/** SSO on or off for the connector (R1): recorded; SAML itself comes later. */
+export async function setSsoActive(db: Tx, id: string, active: boolean): Promise<ConnectorRow | undefined> {
+  const [row] = await db
+    .update(connectors)
+    .set({ ssoActive: active, updatedAt: sql`now()` })
+    .where(eq(connectors.id, id))
+    .returning();
+  return row;
+}
+
+/**
+ * Deletes the application (R2): the connector row, and by ON DELETE CASCADE its user links, group links
+ * and bindings; its outbox intents (no foreign key) explicitly. Insights events stay (they have no foreign
+ * key either). Nothing is sent to Slack. False when there was no such connector.
+ */
+export async function deleteConnector(db: Tx, id: string): Promise<boolean> {
+  const rows = await db.delete(connectors).where(eq(connectors.id, id)).returning({ id: connectors.id });
+  await db.delete(syncIntents).where(eq(syncIntents.connectorId, id));
+  return rows.length > 0;
 }
 
 /** SCIM endpoint and clear-text token: for activities only, never returned by the API. */

@@ -95,3 +95,9 @@ export async function groupMemberIds(db: Tx, groupId: string): Promise<string[]>
     .orderBy(asc(groupMembers.userId));
   return rows.map((r) => r.id);
 }
+
+/** A group, deleted or not (a deleted group's cascade can still be looked at). */
+export async function getGroupIncludingDeleted(db: Tx, id: string): Promise<GroupRow | undefined> {
+  const [row] = await db.select().from(userGroups).where(eq(userGroups.id, id));
+  return row;
+}

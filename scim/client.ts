@@ -2,10 +2,11 @@ import { request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { LIMITS, SCHEMAS } from '../core/slack';
 import { SlackUser, SlackUserList, type ScimUserPayload } from '../core/scim-user';
+import { SlackGroup, SlackGroupList, sameGroupName, toScimGroupPayload } from '../core/scim-group';
 import type { PatchOperation } from '../core/mapping';
-import { ScimError, classify } from './errors';
+import { ScimError, classify, explain } from './errors';
 
-/** A thin client for Slack's SCIM v2 users API. Every failure is thrown as a classified ScimError. */
+/** A thin client for Slack's SCIM v2 users and groups API. Every failure is thrown as a classified ScimError. */
 
 export type ScimClientOptions = {
   /** Ends with `/scim/v2`. */
@@ -22,6 +23,9 @@ export type ScimClientOptions = {
 };
 
 export type ListUsersOptions = { filter?: string; pageSize?: number };
+export type ListGroupsOptions = { filter?: string; pageSize?: number };
+/** What a new group starts as: its name and the Slack user IDs of its first members. */
+export type NewGroup = { displayName: string; members?: readonly string[] };
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Answer = { status: number; body: unknown };
@@ -101,17 +105,64 @@ export class ScimClient {
   }
 
   /** Every user, page by page (1-based startIndex), until totalResults or an empty page. */
-  async *listUsers(options: ListUsersOptions = {}): AsyncGenerator<SlackUser> {
-    const count = Math.min(Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)), LIMITS.pageSizeMax);
-    let startIndex = 1;
-    for (;;) {
-      const query: Record<string, string> = { startIndex: String(startIndex), count: String(count) };
-      if (options.filter) query.filter = options.filter;
-      const page = parse(SlackUserList, await this.send('GET', '/Users', { query }), 'GET /Users');
-      yield* page.Resources;
-      startIndex += page.Resources.length;
-      if (page.Resources.length === 0 || startIndex > page.totalResults) return;
+  listUsers(options: ListUsersOptions = {}): AsyncGenerator<SlackUser> {
+    return this.paginate('/Users', SlackUserList, options);
+  }
+
+  // ---- groups [spec §4] ----
+
+  /** The group, or null when Slack has no group with this ID. */
+  async getGroup(id: string): Promise<SlackGroup | null> {
+    try {
+      const answer = await this.send('GET', groupPath(id));
+      return parse(SlackGroup, answer, 'GET /Groups/<id>');
+    } catch (e) {
+      if (e instanceof ScimError && e.status === 404 && e.code === 'no_such_group') return null;
+      throw e;
     }
+  }
+
+  /**
+   * The group with this name, compared without regard to case (Slack's names are unique that way),
+   * or null. Asks with a `displayName eq` filter and checks every answer itself, so a Slack that
+   * matched differently, or ignored the filter, cannot hand back the wrong group.
+   */
+  async findGroupByName(displayName: string): Promise<SlackGroup | null> {
+    for await (const group of this.listGroups({ filter: `displayName eq ${scimString(displayName)}` })) {
+      if (sameGroupName(group.displayName, displayName)) return group;
+    }
+    return null;
+  }
+
+  /** POST /Groups. At most LIMITS.groupMembersPerRequestMax members per request (Slack: too_many_users). */
+  async createGroup(group: NewGroup): Promise<SlackGroup> {
+    const body = toScimGroupPayload(group.displayName, group.members);
+    return parse(SlackGroup, await this.send('POST', '/Groups', { body }), 'POST /Groups');
+  }
+
+  /**
+   * One PATCH (v2 PatchOp), applied by Slack all or nothing. Renames are a `replace` of `displayName`.
+   * v2 answers with the group; should Slack answer with no body (v1 answered 204), it is read back.
+   */
+  async patchGroup(id: string, operations: PatchOperation[]): Promise<SlackGroup> {
+    const body = { schemas: [SCHEMAS.patchOp], Operations: operations };
+    const answer = await this.send('PATCH', groupPath(id), { body });
+    return this.groupOrReread(id, answer, 'PATCH /Groups/<id>');
+  }
+
+  /** DELETE is permanent in Slack (member accounts untouched). A group already gone counts as deleted. */
+  async deleteGroup(id: string): Promise<void> {
+    try {
+      await this.send('DELETE', groupPath(id));
+    } catch (e) {
+      if (e instanceof ScimError && e.status === 404 && e.code === 'no_such_group') return;
+      throw e;
+    }
+  }
+
+  /** Every group (Slack-managed and disabled ones included), page by page like users. */
+  listGroups(options: ListGroupsOptions = {}): AsyncGenerator<SlackGroup> {
+    return this.paginate('/Groups', SlackGroupList, options);
   }
 
   /** One authenticated call: resolves when Slack accepts the token, throws a classified error otherwise. */
@@ -122,6 +173,32 @@ export class ScimClient {
   private async findOne(filter: string): Promise<SlackUser | null> {
     const answer = await this.send('GET', '/Users', { query: { filter, count: '1' } });
     return parse(SlackUserList, answer, 'GET /Users').Resources[0] ?? null;
+  }
+
+  /** Pages of a list endpoint (1-based startIndex), until totalResults or an empty page. */
+  private async *paginate<T>(
+    path: '/Users' | '/Groups',
+    schema: z.ZodType<{ totalResults: number; Resources: T[] }>,
+    options: { filter?: string; pageSize?: number },
+  ): AsyncGenerator<T> {
+    const count = Math.min(Math.max(1, Math.floor(options.pageSize ?? DEFAULT_PAGE_SIZE)), LIMITS.pageSizeMax);
+    let startIndex = 1;
+    for (;;) {
+      const query: Record<string, string> = { startIndex: String(startIndex), count: String(count) };
+      if (options.filter) query.filter = options.filter;
+      const page = parse(schema, await this.send('GET', path, { query }), `GET ${path}`);
+      yield* page.Resources;
+      startIndex += page.Resources.length;
+      if (page.Resources.length === 0 || startIndex > page.totalResults) return;
+    }
+  }
+
+  /** Slack's v2 answers group writes with the group; should a write answer with no body, read it back. */
+  private async groupOrReread(id: string, answer: Answer, request: string): Promise<SlackGroup> {
+    if (answer.body !== undefined) return parse(SlackGroup, answer, request);
+    const group = await this.getGroup(id);
+    if (!group) throw new ScimError({ kind: 'permanent', code: 'no_such_group', status: 404, explanation: explain('no_such_group') }, request);
+    return group;
   }
 
   /** Slack answers user writes with the user; should a write answer with no body, read it back. */
@@ -136,8 +213,8 @@ export class ScimClient {
   private async send(method: Method, path: string, options: { query?: Record<string, string>; body?: unknown } = {}): Promise<Answer> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
-    // Name the request by method and route only: IDs are fine, filters may hold emails.
-    const label = `${method} ${path.replace(/^\/Users\/.+$/, '/Users/<id>')}`;
+    // Name the request by method and route only: filters may hold emails or group names.
+    const label = `${method} ${path.replace(/^\/(Users|Groups)\/.+$/, '/$1/<id>')}`;
     const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
     // Only with a body: an empty body declared as JSON is itself a parse error for many servers.
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -173,6 +250,10 @@ export class ScimClient {
 
 function userPath(id: string): string {
   return `/Users/${encodeURIComponent(id)}`;
+}
+
+function groupPath(id: string): string {
+  return `/Groups/${encodeURIComponent(id)}`;
 }
 
 function parseJson(text: string): unknown {

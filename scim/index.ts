@@ -1,4 +1,4 @@
-export { ScimClient, scimString, type ScimClientOptions, type ListUsersOptions } from './client';
+export { ScimClient, scimString, rateLimitResource, type ScimClientOptions, type ListUsersOptions, type ListGroupsOptions, type NewGroup, type Method } from './client';
 export {
   ScimError,
   classify,

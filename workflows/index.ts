@@ -1,2 +1,3 @@
 // The workflow bundle's entry point: every workflow type the worker serves.
+export { groupSync } from './group-sync';
 export { userSync } from './user-sync';

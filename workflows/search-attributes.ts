@@ -8,6 +8,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const SEARCH_ATTRIBUTES = {
   connectorId: defineSearchAttributeKey('BinderyConnectorId', SearchAttributeType.KEYWORD),
   userId: defineSearchAttributeKey('BinderyUserId', SearchAttributeType.KEYWORD),
+  groupId: defineSearchAttributeKey('BinderyGroupId', SearchAttributeType.KEYWORD),
   operation: defineSearchAttributeKey('BinderyOperation', SearchAttributeType.KEYWORD),
 };
 

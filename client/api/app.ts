@@ -8,6 +8,7 @@ import { type ApiDeps, type App, doc } from './deps';
 import { eventRoutes } from './events';
 import { groupRoutes } from './groups';
 import { idmRoutes } from './idm';
+import { lifecycleRoutes } from './lifecycle';
 import { userRoutes } from './users';
 
 declare module 'fastify' {
@@ -87,6 +88,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     groupRoutes(routes, deps);
     connectorRoutes(routes, deps);
     idmRoutes(routes, deps);
+    lifecycleRoutes(routes, deps);
     eventRoutes(routes, deps);
   });
 

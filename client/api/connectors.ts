@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { bindGroup, boundConnectorIds, getBinding, listBindings, lockGroupBindings, toBindingView, unbindGroup } from '../../db/bindings';
 import { createConnector, listConnectors, toView, updateConnector } from '../../db/connectors';
 import { recordEvent } from '../../db/events';
-import { getGroup } from '../../db/groups';
+import { disableGroupLinks, getGroupLink, groupLinkView, groupProgress, listGroupLinks } from '../../db/group-links';
+import { getGroup, getGroupIncludingDeleted } from '../../db/groups';
 import { listLinks } from '../../db/links';
 import { enqueue, enqueueConnectorUsers, enqueueGroupMembers } from '../../db/outbox';
 import { LINK_STATES, SLACK_PLANS } from '../../db/schema';
@@ -120,10 +121,48 @@ export function connectorRoutes(app: App, deps: ApiDeps): void {
 
   app.get(
     '/v1/connectors/:id/groups',
-    { schema: { ...doc(tag, 'list the groups bound to a connector', 'Each with state `bound` or `unbound` (a removed binding is kept: G4).'), params: IdParam } },
+    {
+      schema: {
+        ...doc(
+          tag,
+          'list the groups bound to a connector, with their state in Slack',
+          'Each binding with state `bound` or `unbound` (a removed binding is kept: G4), and `groupLink`: the group’s state in Slack (`pending` until synced, `synced`, `empty`, `failed` with lastErrorCode and lastError, `disabled` while group management is off or the group is unbound, `deleted`), its Slack group ID and member count.',
+        ),
+        params: IdParam,
+      },
+    },
     async (req) => {
-      await requireConnector(db, req.params.id);
-      return { items: await listBindings(db, req.params.id) };
+      const connector = await requireConnector(db, req.params.id);
+      const bindings = await listBindings(db, connector.id);
+      const links = new Map((await listGroupLinks(db, connector.id)).map((l) => [l.groupId, l]));
+      return {
+        items: bindings.map((b) => ({ ...b, groupLink: groupLinkView(links.get(b.groupId), { groupManagement: connector.groupManagement, bound: b.state === 'bound' }) })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/connectors/:id/groups/:groupId/progress',
+    {
+      schema: {
+        ...doc(
+          tag,
+          'how far a group’s changes have reached Slack on a connector',
+          'From the database: the group’s live members, the outbox intents not yet handed to Temporal for them or the group (pendingIntents), the members’ links by state (usersActive, usersDeactivated, usersFailed, usersStuck, usersPending: a creation under way, usersNotLinked: no link yet), and the group’s own state (groupState). Also for an unbound or deleted group, whose members are being deactivated. 404 when the group was never bound to the connector.',
+        ),
+        params: BindParams,
+      },
+    },
+    async (req) => {
+      const connector = await requireConnector(db, req.params.id);
+      const group = await getGroupIncludingDeleted(db, req.params.groupId);
+      if (!group) throw notFound('group', req.params.groupId);
+      const binding = await getBinding(db, connector.id, group.id);
+      if (!binding) throw new Problem(404, 'Not found', `Group ${group.id} has never been bound to connector ${connector.id}: bind it first (PUT /v1/connectors/${connector.id}/groups/${group.id}).`);
+      const bound = binding.unboundAt === null;
+      const counts = await groupProgress(db, connector.id, group.id);
+      const groupState = groupLinkView(await getGroupLink(db, connector.id, group.id), { groupManagement: connector.groupManagement, bound }).state;
+      return { connectorId: connector.id, groupId: group.id, groupName: group.name, binding: bound ? 'bound' : 'unbound', groupDeleted: group.deletedAt !== null, ...counts, groupState };
     },
   );
 
@@ -195,6 +234,8 @@ export function connectorRoutes(app: App, deps: ApiDeps): void {
         if (!group) throw notFound('group', req.params.groupId);
         await lockGroupBindings(tx, group.id);
         if (await unbindGroup(tx, connector.id, group.id)) {
+          // G3: syncing of the group stops; Slack keeps it as it is.
+          await disableGroupLinks(tx, connector.id, group.id);
           await enqueueGroupMembers(tx, group.id, connector.id);
         } else if (!(await getBinding(tx, connector.id, group.id))) {
           throw new Problem(404, 'Not found', `Group ${group.id} is not bound to connector ${connector.id}`);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { boundGroupIds } from '../../db/bindings';
 import { activateIdm, type ConnectorRow, deactivateIdm, toView, updateConnector } from '../../db/connectors';
 import { recordEvent } from '../../db/events';
+import { disableGroupLinks } from '../../db/group-links';
 import type { EventType } from '../../core/events';
 import { enqueue, enqueueConnectorUsers } from '../../db/outbox';
 import { SLACK_PLANS } from '../../db/schema';
@@ -104,7 +105,11 @@ export function idmRoutes(app: App, deps: ApiDeps): void {
     '/v1/connectors/:id/idm',
     {
       schema: {
-        ...doc(tag, 'change identity-management settings', 'groupManagement, usersChooseDisplayName, plan (idm_integration_update).'),
+        ...doc(
+          tag,
+          'change identity-management settings',
+          'groupManagement, usersChooseDisplayName, plan (idm_integration_update). Turning group management off marks the connector’s group links `disabled` and queues nothing (Slack keeps its groups as they are, G6); turning it on queues a sync of every bound group.',
+        ),
         params: IdParam,
         body: IdmSettingsBody,
       },
@@ -125,6 +130,8 @@ export function idmRoutes(app: App, deps: ApiDeps): void {
           outcome: 'success',
           message: changes.length > 0 ? `Identity-management settings changed: ${changes.join('; ')}.` : 'Identity-management settings saved; nothing changed.',
         });
+        // Group management turned off (G6): group syncing stops, Slack keeps its groups and memberships as they are.
+        if (!after.groupManagement && before.groupManagement) await disableGroupLinks(tx, after.id);
         if (after.idmStatus === 'active') {
           // The plan decides how guests are provisioned: every user is looked at again.
           if (after.plan !== before.plan) await enqueueConnectorUsers(tx, after.id);

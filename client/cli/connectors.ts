@@ -1,13 +1,71 @@
-import { Option } from 'commander';
-import { record, table } from '../format';
+import { createInterface } from 'node:readline/promises';
+import { Argument, Option } from 'commander';
+import { progressBar, record, table } from '../format';
 import { CliError } from '../http';
-import { type Page, type Row, api, defined, more, onOff, path, print, program, query, toBool, token, tokenOptions, warn } from './common';
+import { type Page, type Row, api, defined, json, more, onOff, path, print, program, query, toBool, token, tokenOptions, warn } from './common';
 
 const PLANS = ['business_plus', 'enterprise_grid'];
 const LINK_STATES = ['pending', 'creating', 'active', 'deactivated', 'failed', 'stuck'];
 
 function idmLine(c: Row): string {
   return `connector ${String(c.id)}: identity management ${String(c.idmStatus)}, group management ${c.groupManagement ? 'on' : 'off'}, plan ${String(c.plan)}`;
+}
+
+type GroupLink = { state: string; slackGroupId: string | null; memberCount: number; lastErrorCode: string | null; lastError: string | null; updatedAt: string | null };
+
+/** One binding as a table row: the binding, then the group's state in Slack. */
+function groupRow(b: Row & { groupLink?: GroupLink }): Row {
+  const l = b.groupLink;
+  return {
+    ...b,
+    groupState: l?.state,
+    slackGroupId: l?.slackGroupId,
+    members: l?.memberCount,
+    lastError: l?.lastErrorCode ? `${l.lastErrorCode}: ${l.lastError ?? ''}` : l?.lastError,
+  };
+}
+
+export type Progress = {
+  members: number;
+  pendingIntents: number;
+  usersActive: number;
+  usersDeactivated: number;
+  usersFailed: number;
+  usersStuck: number;
+  usersPending: number;
+  usersNotLinked: number;
+  groupState: string;
+};
+
+/** One line: a bar of the members whose link has settled (active, deactivated, failed or stuck), then the counts. */
+export function progressLine(p: Progress): string {
+  const settled = p.usersActive + p.usersDeactivated + p.usersFailed + p.usersStuck;
+  return [
+    `${progressBar(settled, p.members)} ${settled}/${p.members} settled`,
+    `active ${p.usersActive}`,
+    `deactivated ${p.usersDeactivated}`,
+    `failed ${p.usersFailed}`,
+    `stuck ${p.usersStuck}`,
+    `creating ${p.usersPending}`,
+    `not linked ${p.usersNotLinked}`,
+    `intents pending ${p.pendingIntents}`,
+    `group ${p.groupState}`,
+  ].join(' · ');
+}
+
+/** Nothing left in the outbox for the group, and no creation under way. */
+function caughtUp(p: Progress): boolean {
+  return p.pendingIntents === 0 && p.usersPending === 0;
+}
+
+async function ask(prompt: string): Promise<string> {
+  // The prompt goes to stderr, so stdout stays the command's answer (--json included).
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return (await rl.question(prompt)).trim();
+  } finally {
+    rl.close();
+  }
 }
 
 export function connectorCommands(): void {
@@ -36,7 +94,7 @@ export function connectorCommands(): void {
     .description('list connectors')
     .action(async () => {
       const page = await api()<Page<Row>>('GET', '/v1/connectors');
-      print(page, () => table(page.items, ['id', 'label', 'teamDomain', 'plan', 'idmStatus', 'groupManagement']));
+      print(page, () => table(page.items, ['id', 'label', 'teamDomain', 'plan', 'idmStatus', 'groupManagement', 'ssoActive']));
     });
 
   connector
@@ -83,10 +141,36 @@ export function connectorCommands(): void {
 
   connector
     .command('groups <id>')
-    .description('list the groups bound to the connector, and those removed from it')
+    .description("list the groups bound to the connector and those removed from it, with each group's state in Slack (pending, synced, empty, failed with the reason, disabled, deleted)")
     .action(async (id: string) => {
-      const page = await api()<Page<Row>>('GET', path('/v1/connectors', id, 'groups'));
-      print(page, () => table(page.items, ['groupId', 'groupName', 'state', 'boundAt', 'unboundAt', 'overrideReason']));
+      const page = await api()<Page<Row & { groupLink?: GroupLink }>>('GET', path('/v1/connectors', id, 'groups'));
+      print(page, () =>
+        table(page.items.map(groupRow), ['groupId', 'groupName', 'state', 'groupState', 'slackGroupId', 'members', 'lastError', 'boundAt', 'unboundAt', 'overrideReason']),
+      );
+    });
+
+  connector
+    .command('progress <id> <groupId>')
+    .description("how far a group's changes have reached Slack on the connector: members by link state, intents still queued, the group's state (--watch: refresh every second until nothing is queued)")
+    .option('--watch', 'refresh every second until no intent is queued and no creation is under way')
+    .action(async (id: string, groupId: string, o: { watch?: boolean }) => {
+      const client = api();
+      const url = path('/v1/connectors', id, 'groups', groupId, 'progress');
+      if (!o.watch) {
+        const p = await client<Progress & Row>('GET', url);
+        print(p, () => `${progressLine(p)}\n\n${record(p)}`);
+        return;
+      }
+      // On a terminal the line is redrawn in place; otherwise (or with --json) one line per refresh.
+      const redraw = process.stdout.isTTY && !json();
+      for (;;) {
+        const p = await client<Progress & Row>('GET', url);
+        const line = json() ? JSON.stringify(p) : progressLine(p);
+        process.stdout.write(redraw ? `\r\x1b[2K${line}` : `${line}\n`);
+        if (caughtUp(p)) break;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      if (redraw) process.stdout.write('\n');
     });
 
   connector
@@ -130,6 +214,33 @@ export function connectorCommands(): void {
       const c = await api()<Row>('PATCH', path('/v1/connectors', id, 'idm'), body);
       print(c, () => idmLine(c));
       warn(c);
+    });
+
+  connector
+    .command('sso <id>')
+    .addArgument(new Argument('<state>', 'on or off').choices(['on', 'off']))
+    .description('activate or deactivate SSO for the connector (recorded; identity management is not affected)')
+    .action(async (id: string, state: 'on' | 'off') => {
+      const c = await api()<Row>('POST', path('/v1/connectors', id, 'sso', state === 'on' ? 'activate' : 'deactivate'));
+      print(c, () => `connector ${String(c.id)}: SSO ${c.ssoActive ? 'active' : 'inactive'}`);
+    });
+
+  connector
+    .command('delete <id>')
+    .description('delete the connector (the application): Bindery forgets its links, bindings and queued syncs and ends its workflows; Slack users stay active. Asks for the number of applications being deleted (1), or takes --confirm')
+    .option('--confirm <n>', 'the number of applications you are deleting (1), instead of being asked')
+    .action(async (id: string, o: { confirm?: string }) => {
+      const client = api();
+      let confirm = o.confirm;
+      if (confirm === undefined) {
+        if (!process.stdin.isTTY) throw new CliError('connector delete asks for the number of applications you are deleting: not on a terminal, so pass --confirm 1');
+        const c = await client<Row>('GET', path('/v1/connectors', id));
+        console.error(`Deleting connector "${String(c.label)}" (${id}): Bindery forgets its links, bindings and queued syncs and ends its workflows. Slack users stay active.`);
+        confirm = await ask('Type the number of applications you are deleting (1): ');
+      }
+      const r = await client<Row>('DELETE', path('/v1/connectors', id) + query({ confirm }));
+      print(r, () => `deleted connector ${id}; ${String(r.workflowsEnded)} running workflow(s) ended\n${String(r.note)}`);
+      warn(r);
     });
 
   connector
