@@ -77,8 +77,10 @@ export function createUserSyncActivities(deps: ActivityDeps) {
           // Only accounts Bindery manages are deactivated: never one it has not linked.
           if (!link?.slackId || link.state === 'deactivated') return { result: 'unchanged', slackId: link?.slackId ?? undefined };
           stage = deactivationEvent(desired.reason);
-          const current = await scim.getUser(link.slackId);
-          if (current?.active) await scim.deactivateUser(link.slackId);
+          // Slack's DELETE deactivates and is idempotent: no read first. An account gone from Slack is as good as deactivated.
+          await scim.deactivateUser(link.slackId).catch((e: unknown) => {
+            if (!(e instanceof ScimError && e.code === 'no_such_user')) throw e;
+          });
           await settleLink({ connectorId, userId, slackId: link.slackId, state: 'deactivated' }, [stage, 'success', `Deactivated in Slack: ${INACTIVE_REASON_TEXT[desired.reason]}.`], event, connector);
           return { result: 'deactivated', slackId: link.slackId };
         }

@@ -13,43 +13,37 @@ export async function connectTemporal(target: TemporalTarget): Promise<Client> {
 
 type Started = { workflowId: string; runId: string };
 
+/** The per-object sync workflows: their type, business ID and the search attribute naming the object. */
+const SYNC_WORKFLOWS = {
+  user: { type: 'userSync', id: workflowIds.userSync, key: SEARCH_ATTRIBUTES.userId, operation: 'user-sync' },
+  group: { type: 'groupSync', id: workflowIds.groupSync, key: SEARCH_ATTRIBUTES.groupId, operation: 'group-sync' },
+} as const;
+
 /**
- * Asks for one user to be reconciled with one connector: signal-with-start, so a running
- * user-sync workflow takes the request and an idle one is started afresh. Only IDs travel.
+ * Asks for one object to be reconciled with one connector: signal-with-start, so a running sync
+ * workflow takes the request and an idle one is started afresh. Only IDs travel.
  */
-export async function requestUserSync(client: Client, taskQueue: string, ref: UserSyncInput): Promise<Started> {
-  const workflowId = workflowIds.userSync(ref.connectorId, ref.userId);
-  const handle = await client.workflow.signalWithStart<typeof userSync, []>('userSync', {
+async function requestSync(client: Client, taskQueue: string, kind: keyof typeof SYNC_WORKFLOWS, objectId: string, input: UserSyncInput | GroupSyncInput): Promise<Started> {
+  const w = SYNC_WORKFLOWS[kind];
+  const workflowId = w.id(input.connectorId, objectId);
+  const handle = await client.workflow.signalWithStart<typeof userSync | typeof groupSync, []>(w.type, {
     workflowId,
     taskQueue,
-    args: [ref],
+    args: [input as UserSyncInput & GroupSyncInput],
     signal: syncRequested,
     signalArgs: [],
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.connectorId, value: ref.connectorId },
-      { key: SEARCH_ATTRIBUTES.userId, value: ref.userId },
-      { key: SEARCH_ATTRIBUTES.operation, value: 'user-sync' },
+      { key: SEARCH_ATTRIBUTES.connectorId, value: input.connectorId },
+      { key: w.key, value: objectId },
+      { key: SEARCH_ATTRIBUTES.operation, value: w.operation },
     ],
   });
   return { workflowId, runId: handle.signaledRunId };
 }
 
-/** The same for one group: `group-sync/<connectorId>/<groupId>`. */
-export async function requestGroupSync(client: Client, taskQueue: string, ref: GroupSyncInput): Promise<Started> {
-  const workflowId = workflowIds.groupSync(ref.connectorId, ref.groupId);
-  const handle = await client.workflow.signalWithStart<typeof groupSync, []>('groupSync', {
-    workflowId,
-    taskQueue,
-    args: [ref],
-    signal: syncRequested,
-    signalArgs: [],
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.connectorId, value: ref.connectorId },
-      { key: SEARCH_ATTRIBUTES.groupId, value: ref.groupId },
-      { key: SEARCH_ATTRIBUTES.operation, value: 'group-sync' },
-    ],
-  });
-  return { workflowId, runId: handle.signaledRunId };
-}
+/** `user-sync/<connectorId>/<userId>`. */
+export const requestUserSync = (client: Client, taskQueue: string, input: UserSyncInput) => requestSync(client, taskQueue, 'user', input.userId, input);
+
+/** `group-sync/<connectorId>/<groupId>`. */
+export const requestGroupSync = (client: Client, taskQueue: string, input: GroupSyncInput) => requestSync(client, taskQueue, 'group', input.groupId, input);

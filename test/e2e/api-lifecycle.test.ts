@@ -78,9 +78,10 @@ describe('deleting the application (R2)', () => {
     const c = await newConnector(h);
     const { groupId, members, usernames } = await newGroup(h, 3, c);
     for (const u of usernames) await expect.poll(() => slackUser(u), WAIT).toMatchObject({ active: true });
-    // The user-sync workflows stay open for a while after their pass; wait until visibility lists them.
+    // The workflows (three user-syncs, the group's group-sync) stay open for a while after their pass;
+    // wait until visibility lists them all.
     const query = `${SEARCH_ATTRIBUTES.connectorId.name} = '${c}' AND ExecutionStatus = 'Running'`;
-    await expect.poll(async () => await countRunning(query), WAIT).toBe(3);
+    await expect.poll(async () => await countRunning(query), WAIT).toBe(4);
     const workflowId = `user-sync/${c}/${members[0]}`;
     expect((await h.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
     // State that must go with it: a group link, and an intent no dispatcher has claimed yet.
@@ -90,7 +91,7 @@ describe('deleting the application (R2)', () => {
 
     const res = await h.call('DELETE', `/v1/connectors/${c}?confirm=1`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ deleted: true, connectorId: c, workflowsEnded: 3, note: expect.stringMatching(/^Slack users stay active/) });
+    expect(res.body).toEqual({ deleted: true, connectorId: c, workflowsEnded: 4, note: expect.stringMatching(/^Slack users stay active/) });
 
     expect((await h.call('GET', `/v1/connectors/${c}`)).status).toBe(404);
     expect((await h.call('GET', `/v1/connectors/${c}/groups`)).status).toBe(404);
@@ -100,6 +101,7 @@ describe('deleting the application (R2)', () => {
     expect(await h.db.select().from(groupLinks).where(eq(groupLinks.connectorId, c))).toEqual([]);
     expect(await h.db.select().from(syncIntents).where(eq(syncIntents.connectorId, c))).toEqual([]);
     expect((await h.client.workflow.getHandle(workflowId).describe()).status.name).toBe('TERMINATED');
+    expect((await h.client.workflow.getHandle(`group-sync/${c}/${groupId}`).describe()).status.name).toBe('TERMINATED');
     await expect.poll(async () => await countRunning(query), WAIT).toBe(0);
 
     // Slack is not touched: the users stay active, as the seed documents.
@@ -191,14 +193,15 @@ describe('cascade progress (O3)', () => {
     const c = await newConnector(h);
     const { groupId } = await newGroup(h, 5, c);
     const url = `/v1/connectors/${c}/groups/${groupId}/progress`;
-    await expect.poll(async () => (await h.ok('GET', url)).usersActive, WAIT).toBe(5);
+    // Each provisioned member asks for a group re-sync (a group intent), so the outbox empties last.
+    await expect.poll(async () => ((p) => `${p.usersActive} active, ${p.pendingIntents} queued`)(await h.ok('GET', url)), WAIT).toBe('5 active, 0 queued');
     const p = await h.ok('GET', url);
     expect(p).toMatchObject({ connectorId: c, groupId, binding: 'bound', groupDeleted: false, members: 5, pendingIntents: 0, usersActive: 5, usersDeactivated: 0, usersFailed: 0, usersStuck: 0, usersPending: 0, usersNotLinked: 0 });
     expect(['pending', 'synced']).toContain(p.groupState);
 
     // Unbinding cascades: the members are deactivated in Slack, and the group is no longer managed.
     await h.ok('DELETE', `/v1/connectors/${c}/groups/${groupId}`);
-    await expect.poll(async () => (await h.ok('GET', url)).usersDeactivated, WAIT).toBe(5);
+    await expect.poll(async () => ((p) => `${p.usersDeactivated} deactivated, ${p.pendingIntents} queued`)(await h.ok('GET', url)), WAIT).toBe('5 deactivated, 0 queued');
     expect(await h.ok('GET', url)).toMatchObject({ binding: 'unbound', members: 5, usersActive: 0, pendingIntents: 0, groupState: 'disabled' });
   });
 

@@ -205,3 +205,97 @@ describe('bindery connector …', () => {
     expect(everything).not.toContain(h.slackToken);
   });
 });
+
+/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `input`; stdout and stderr both come back in `output`. */
+async function binderyOnTerminal(args: string[], input: string): Promise<{ code: number; output: string }> {
+  const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const child = run('script', ['-q', '-e', '-c', [process.execPath, bin, ...args].map(quote).join(' '), '/dev/null'], { env });
+  child.child.stdin?.end(input);
+  try {
+    return { code: 0, output: (await child).stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, output: e.stdout };
+  }
+}
+
+describe('bindery connector delete / sso / groups / progress', () => {
+  const newConnector = async (label: string) =>
+    (await json(['connector', 'create', '--label', `${tag} ${label}`, '--team-name', 'acme', '--team-domain', `${tag}-${label.toLowerCase()}.slack.com`, '--scim-url', h.emulator.baseUrl, '--token-stdin'], h.slackToken)).id as string;
+
+  it('delete: refuses without a terminal and without --confirm, and a wrong number; --confirm 1 deletes and says Slack keeps its users', async () => {
+    const c = await newConnector('Delete');
+    const noTty = await bindery(['connector', 'delete', c]);
+    expect(noTty.code).toBe(1);
+    expect(noTty.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noTty.stderr).toMatch(/^bindery: connector delete asks for the number of applications you are deleting: not on a terminal, so pass --confirm 1/);
+    const wrong = await bindery(['connector', 'delete', c, '--confirm', '2']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^bindery: Confirmation required: confirm=2 does not match the number of applications being deleted \(1\); nothing was deleted/);
+    expect((await json(['connector', 'show', c])).id).toBe(c);
+
+    const deleted = await bindery(['connector', 'delete', c, '--confirm', '1']);
+    expect(deleted.code).toBe(0);
+    expect(deleted.stdout).toMatch(new RegExp(`^deleted connector ${c}; \\d+ running workflow\\(s\\) ended\\nSlack users stay active`));
+    expect((await bindery(['connector', 'show', c])).stderr.trim()).toBe(`bindery: Not found: No connector ${c}`);
+    expect((await json(['events', '--connector', c, '--type', 'idm_integration_delete'])).items).toEqual([expect.objectContaining({ objectId: c, outcome: 'success' })]);
+
+    const other = await newConnector('Delete json');
+    expect(await json(['connector', 'delete', other, '--confirm', '1'])).toMatchObject({ deleted: true, connectorId: other, workflowsEnded: 0, note: expect.stringMatching(/^Slack users stay active/) });
+  });
+
+  it('delete asks for the number of applications on a terminal (util-linux script gives it one)', async () => {
+    const c = await newConnector('Delete tty');
+    const refused = await binderyOnTerminal(['connector', 'delete', c], '3\n');
+    expect(refused.output).toContain('Type the number of applications you are deleting (1):');
+    expect(refused.output).toMatch(/bindery: Confirmation required: confirm=3 does not match/);
+    expect(refused.code).toBe(1);
+    expect((await json(['connector', 'show', c])).id).toBe(c);
+    const done = await binderyOnTerminal(['connector', 'delete', c], '1\n');
+    expect(done.output).toMatch(/Deleting connector ".*" \(con_\w+\): .*Slack users stay active\./);
+    expect(done.output).toContain(`deleted connector ${c}`);
+    expect(done.code).toBe(0);
+    expect((await bindery(['connector', 'show', c])).code).toBe(1);
+  });
+
+  it('sso on|off', async () => {
+    const c = await newConnector('SSO');
+    expect((await bindery(['connector', 'sso', c, 'on'])).stdout.trim()).toBe(`connector ${c}: SSO active`);
+    expect(await json(['connector', 'sso', c, 'off'])).toMatchObject({ id: c, ssoActive: false, idmStatus: 'active' });
+    const bad = await bindery(['connector', 'sso', c, 'maybe']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^bindery: .*maybe/);
+  });
+
+  it("groups shows each group's state in Slack; progress follows the cascade (--watch: one line per refresh until nothing is queued)", async () => {
+    const c = await newConnector('Progress');
+    const g = (await json(['group', 'create', '--name', `${tag} Progress`])).id as string;
+    for (const i of [1, 2]) {
+      const u = (await json(['user', 'create', '--username', `${tag}.p${i}`, '--email', `${tag}.p${i}@example.com`])).id as string;
+      await json(['group', 'add-member', g, u]);
+    }
+    await json(['connector', 'bind', c, g]);
+
+    const watched = await bindery(['connector', 'progress', c, g, '--watch']);
+    expect(watched.code).toBe(0);
+    const lines = watched.stdout.trim().split('\n');
+    for (const line of lines) expect(line).toMatch(/^\[[#-]{20}\] \d\/2 settled · active \d · deactivated 0 · failed 0 · stuck 0 · creating \d · not linked \d · intents pending \d+ · group \w+$/);
+    expect(lines.at(-1)).toMatch(/creating 0 · not linked \d · intents pending 0 · /);
+
+    await expect.poll(async () => ((p) => `${p.usersActive} active, ${p.pendingIntents} queued`)(await json(['connector', 'progress', c, g])), { timeout: 20_000 }).toBe('2 active, 0 queued');
+    const shown = await bindery(['connector', 'progress', c, g]);
+    expect(shown.stdout).toMatch(/^\[#{20}\] 2\/2 settled · active 2 · /);
+    expect(shown.stdout).toMatch(/^usersActive\s+2$/m);
+    expect(shown.stdout).toMatch(/^pendingIntents\s+0$/m);
+
+    const groups = await bindery(['connector', 'groups', c]);
+    expect(groups.stdout).toMatch(/^GROUPID\s+GROUPNAME\s+STATE\s+GROUPSTATE\s+SLACKGROUPID\s+MEMBERS\s+LASTERROR\s+BOUNDAT/);
+    expect(groups.stdout).toMatch(new RegExp(`^${g}\\s+${tag} Progress\\s+bound\\s+(pending|synced)\\s`, 'm'));
+    expect((await json(['connector', 'groups', c])).items).toEqual([expect.objectContaining({ groupId: g, state: 'bound', groupLink: expect.objectContaining({ state: expect.stringMatching(/^(pending|synced)$/) }) })]);
+
+    const never = await bindery(['connector', 'progress', c, 'grp_nope']);
+    expect(never.stderr.trim()).toBe('bindery: Not found: No group grp_nope');
+  });
+});

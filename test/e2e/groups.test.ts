@@ -43,8 +43,9 @@ describe('group sync (G1, G8)', () => {
     await user('gs.witness', [witness]);
     await expect.poll(() => memberNames('Witness'), WAIT).toEqual(['gs.witness']);
     expect(await slackGroup('Engineering')).toBeUndefined(); // empty: never created
+    expect((await groupEvents(g)).filter((e) => e.outcome === 'success')).toEqual([]);
 
-    const a = await user('gs.a', [g]);
+    const a = await user('gs.a', [g, witness]); // stays authorized through Witness when it leaves Engineering
     await user('gs.b', [g]);
     await expect.poll(() => memberNames('Engineering'), WAIT).toEqual(['gs.a', 'gs.b']);
     expect((await groupEvents(g, 'group_create_provision'))[0]).toMatchObject({ outcome: 'success' });
@@ -76,7 +77,9 @@ describe('group sync (G1, G8)', () => {
   it('refuses to write a group Slack manages itself (G7)', async () => {
     const g = await group('Team Admins');
     await user('gs.admin', [g]);
-    await expect.poll(() => groupEvents(g, 'group_create_provision'), WAIT).toEqual([expect.objectContaining({ outcome: 'failure', errorCode: 'slack_managed_group' })]);
+    await expect.poll(async () => (await groupEvents(g)).map((e) => e.errorCode), WAIT).toContain('slack_managed_group');
+    expect((await groupEvents(g)).filter((e) => e.outcome === 'success')).toEqual([]);
+    expect(await slackGroup('Team Admins')).toBeUndefined();
   });
 });
 
@@ -151,5 +154,30 @@ describe('group management toggle (G6) and returning users (X2)', () => {
     await expect.poll(() => slackUser('gs.back'), WAIT).toMatchObject({ active: true });
     await expect.poll(() => memberNames('Back One'), WAIT).toEqual(['gs.back']);
     await expect.poll(() => memberNames('Back Two'), WAIT).toEqual(['gs.back']);
+  });
+});
+
+describe('removing the integration (R1)', () => {
+  it('deactivating identity management stops all syncing and leaves Slack as it is', async () => {
+    const second = (await h.ok('POST', '/v1/connectors', { label: 'Second', teamName: 's', teamDomain: 'second.slack.com', scimBaseUrl: h.emulator.baseUrl, scimToken: h.slackToken })).id;
+    const g = (await h.ok('POST', '/v1/groups', { name: 'Second users' })).id;
+    await h.ok('PUT', `/v1/connectors/${second}/groups/${g}`, {});
+    const id = (await h.ok('POST', '/v1/users', { username: 'gs.r1', email: 'gs.r1@example.com' })).id;
+    await h.ok('PUT', `/v1/groups/${g}/members/${id}`);
+    await expect.poll(() => memberNames('Second users'), WAIT).toEqual(['gs.r1']);
+
+    await h.ok('POST', `/v1/connectors/${second}/idm/deactivate`);
+    await h.ok('POST', `/v1/users/${id}/suspend`);
+    await h.ok('DELETE', `/v1/groups/${g}`);
+    // A change on the other, still active connector goes through: the pipeline is running…
+    const witnessGroup = await group('R1 witness');
+    await user('gs.r1witness', [witnessGroup]);
+    await expect.poll(() => memberNames('R1 witness'), WAIT).toEqual(['gs.r1witness']);
+    // …yet nothing reached Slack for the deactivated connector.
+    expect(await slackUser('gs.r1')).toMatchObject({ active: true });
+    expect(await memberNames('Second users')).toEqual(['gs.r1']);
+    const events = (await h.call('GET', `/v1/events?connectorId=${second}&limit=100`)).body.items.map((e: any) => e.type);
+    expect(events).toContain('idm_integration_delete');
+    expect(events).not.toContain('user_deprovision');
   });
 });

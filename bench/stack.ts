@@ -1,0 +1,124 @@
+/**
+ * The whole of Bindery on one machine for benchmarks: a fresh PostgreSQL database, a Temporal dev
+ * server, the emulator, the admin API with its dispatcher in this process, and one worker process.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { and, eq, sql } from 'drizzle-orm';
+import postgres from 'postgres';
+import { buildApi } from '../client/api';
+import { startDispatcher } from '../client/dispatcher';
+import { openDatabase } from '../db/client';
+import { pendingIntents } from '../db/outbox';
+import { type LinkState, userLinks } from '../db/schema';
+import { generateKey, parseKey } from '../db/secrets';
+import { startEmulator } from '../emulator/server';
+import { startDevServer } from '../worker/dev-server';
+
+const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://bindery:bindery@127.0.0.1:5432/bindery_test';
+const BENCH_DB = 'bindery_bench';
+
+export type EmulatorStats = {
+  totals: { total: number; byStatus: Record<string, number>; firstAt?: number; lastAt?: number };
+  endpoints: Record<string, { total: number; byStatus: Record<string, number>; firstAt?: number; lastAt?: number }>;
+};
+
+async function freshDatabase(): Promise<string> {
+  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
+  await admin.unsafe(`create database ${BENCH_DB}`);
+  await admin.end();
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${BENCH_DB}`;
+  return url.toString();
+}
+
+/** Peak resident set of a process (VmHWM), in MiB. */
+function peakRssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+  return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
+}
+
+export async function startStack(limits: { enabled: boolean; scale: number }) {
+  const dbUrl = await freshDatabase();
+  const database = await openDatabase({ url: dbUrl });
+  const temporal = await startDevServer({ logLevel: 'error' });
+  const secretKeyText = generateKey();
+  const token = 'xoxp-bench';
+  const emulator = await startEmulator({ port: 0, token, rateLimits: limits });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const taskQueue = 'bench';
+  const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 100 });
+  const api = buildApi({ db: database.db, secretKey: parseKey(secretKeyText), apiKey: 'bench', temporal: client, taskQueue, notify: dispatcher.notify });
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+
+  const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      BINDERY_SECRET_KEY: secretKeyText,
+      BINDERY_GOVERNOR: limits.enabled ? 'on' : 'off',
+      BINDERY_GOVERNOR_SCALE: String(limits.scale),
+      BINDERY_LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('worker polling') && resolve()));
+
+  async function call<T = { id: string }>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: 'Bearer bench', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    const res = await fetch(apiUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (res.status === 204 ? undefined : await res.json()) as T;
+  }
+  async function control<T>(method: string, path: string): Promise<T> {
+    const res = await fetch(`${emulator.origin}/_emulator${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    return (await res.json()) as T;
+  }
+  /** Users of a connector whose link is in a state. */
+  async function linksIn(connectorId: string, state: LinkState): Promise<number> {
+    return (await database.db.select({ n: sql<number>`count(*)::int` }).from(userLinks).where(and(eq(userLinks.connectorId, connectorId), eq(userLinks.state, state))))[0]!.n;
+  }
+  /** Polls until `done` holds, printing progress every 10 s; returns the seconds it took. */
+  async function until(label: string, progress: () => Promise<string>, done: () => Promise<boolean>): Promise<number> {
+    const started = performance.now();
+    let last = started;
+    while (!(await done())) {
+      await new Promise((r) => setTimeout(r, 200));
+      if (performance.now() - last > 10_000) {
+        last = performance.now();
+        console.log(`  ${label}: ${await progress()} after ${((last - started) / 1000).toFixed(0)} s`);
+      }
+    }
+    return (performance.now() - started) / 1000;
+  }
+
+  return {
+    db: database.db,
+    emulator,
+    token,
+    call,
+    stats: () => control<EmulatorStats>('GET', '/stats'),
+    linksIn,
+    until,
+    pending: () => pendingIntents(database.db),
+    async stop(): Promise<{ workerPeakRssMiB: number }> {
+      const rss = peakRssMiB(worker.pid!);
+      worker.kill('SIGTERM');
+      await once(worker, 'exit');
+      await dispatcher.stop();
+      await api.close();
+      await connection.close();
+      await emulator.close();
+      await temporal.teardown();
+      await database.close();
+      return { workerPeakRssMiB: rss };
+    },
+  };
+}
