@@ -10,6 +10,7 @@ import {
 } from '../../core/group-plan';
 import type { PatchOperation } from '../../core/mapping';
 import { LIMITS } from '../../core/slack';
+import { prng } from '../support/prng';
 
 /** Slack user IDs U00001, U00002, … (sorting as text sorts them by number). */
 const ids = (from: number, to: number): string[] => Array.from({ length: to - from + 1 }, (_, i) => `U${String(from + i).padStart(5, '0')}`);
@@ -193,17 +194,6 @@ describe('helpers', () => {
   });
 });
 
-/** mulberry32: a small seeded PRNG, so every run checks the same cases and a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('planGroupSync: properties over random groups (seeded)', () => {
   const random = prng(0x5eed_6a0c);

@@ -13,22 +13,12 @@ import {
   waitMsFor,
 } from '../../core/token-bucket';
 import { RateLimiter } from '../../emulator/rate-limit';
+import { prng } from '../support/prng';
 
 // The governor's bucket arithmetic, with no clock and no database.
 
 const endpoint = (key: string): RateLimitRule => (ENDPOINT_RATE_LIMITS as Record<string, RateLimitRule>)[key]!;
 
-/** A small deterministic PRNG, so the simulations below are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('refill', () => {
   it('adds rate × elapsed time', () => {

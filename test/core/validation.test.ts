@@ -12,6 +12,7 @@ import {
   type ValidationContext,
   type ValidationProblem,
 } from '../../core/validation';
+import { prng } from '../support/prng';
 
 const ENT = SCHEMAS.enterprise;
 const PROFILE = SCHEMAS.profile;
@@ -41,17 +42,6 @@ function shown(ch: string): string {
   return JSON.stringify(ch);
 }
 
-/** Deterministic PRNG (mulberry32): the property test replays the same cases on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 const USERNAME_ALPHABET = [...LOWER, ...LOWER.toUpperCase(), ...'0123456789', '.', '_', '-'];

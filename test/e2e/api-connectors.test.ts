@@ -1,8 +1,9 @@
-import { eq, inArray, or } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { saveLink } from '../../db/links';
-import { connectors, syncIntents } from '../../db/schema';
+import { connectors } from '../../db/schema';
 import { type Harness, startHarness } from '../support/harness';
+import { takeIntents as takeOwnIntents } from '../support/outbox';
 
 let h: Harness;
 /** Every ID this file creates: the outbox is checked (and emptied) for these. */
@@ -30,15 +31,7 @@ async function call(method: string, path: string, body?: unknown) {
   return res;
 }
 
-/** Removes and returns this file's queued sync intents as sorted "kind connector object" lines. */
-async function takeIntents(): Promise<string[]> {
-  if (mine.length === 0) return [];
-  const rows = await h.db
-    .delete(syncIntents)
-    .where(or(inArray(syncIntents.connectorId, mine), inArray(syncIntents.objectId, mine)))
-    .returning();
-  return rows.map((r) => `${r.kind} ${r.connectorId} ${r.objectId}`).sort();
-}
+const takeIntents = () => takeOwnIntents(h.db, mine);
 const user = (c: string, u: string) => `user ${c} ${u}`;
 
 async function newUser(): Promise<string> {

@@ -1,8 +1,9 @@
-import { and, eq, inArray, or } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { saveLink } from '../../db/links';
-import { connectorGroups, syncIntents, userGroups } from '../../db/schema';
+import { connectorGroups, userGroups } from '../../db/schema';
 import { type Harness, startHarness } from '../support/harness';
+import { takeIntents as takeOwnIntents } from '../support/outbox';
 
 let h: Harness;
 /** Every ID this file creates: the outbox is checked (and emptied) for these. */
@@ -21,15 +22,7 @@ beforeEach(async () => {
   await takeIntents();
 });
 
-/** Removes and returns this file's queued sync intents as sorted "kind connector object" lines. */
-async function takeIntents(): Promise<string[]> {
-  if (mine.length === 0) return [];
-  const rows = await h.db
-    .delete(syncIntents)
-    .where(or(inArray(syncIntents.connectorId, mine), inArray(syncIntents.objectId, mine)))
-    .returning();
-  return rows.map((r) => `${r.kind} ${r.connectorId} ${r.objectId}`).sort();
-}
+const takeIntents = () => takeOwnIntents(h.db, mine);
 const user = (c: string, u: string) => `user ${c} ${u}`;
 const group = (c: string, g: string) => `group ${c} ${g}`;
 const sorted = (...lines: string[]) => lines.sort();

@@ -1,8 +1,9 @@
-import { eq, inArray, or } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { saveLink } from '../../db/links';
-import { directoryUsers, syncIntents } from '../../db/schema';
+import { directoryUsers } from '../../db/schema';
 import { type Harness, startHarness } from '../support/harness';
+import { takeIntents as takeOwnIntents } from '../support/outbox';
 
 let h: Harness;
 /** Every ID this file creates: the outbox is checked (and emptied) for these. */
@@ -20,15 +21,7 @@ beforeEach(async () => {
   await takeIntents();
 });
 
-/** Removes and returns this file's queued sync intents as sorted "kind connector object" lines. */
-async function takeIntents(): Promise<string[]> {
-  if (mine.length === 0) return [];
-  const rows = await h.db
-    .delete(syncIntents)
-    .where(or(inArray(syncIntents.connectorId, mine), inArray(syncIntents.objectId, mine)))
-    .returning();
-  return rows.map((r) => `${r.kind} ${r.connectorId} ${r.objectId}`).sort();
-}
+const takeIntents = () => takeOwnIntents(h.db, mine);
 
 async function newUser(name: string, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
   const res = await h.call('POST', '/v1/users', { username: `${tag}.${name}`, email: `${name}.${tag}@example.com`, ...extra });
