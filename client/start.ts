@@ -86,10 +86,12 @@ Bindery is running (${database.kind} database${database.kind === 'pglite' ? ` in
   Admin API         ${apiUrl}   (key in ${config.apiKey ? 'BINDERY_API_KEY' : join(dataDir, 'api-key')})
   Slack SCIM        ${slack.baseUrl}${slack.emulated ? `   (emulator, token ${slack.token})` : ''}
 
-Try, in another terminal in this folder:
-  npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${slack.baseUrl} --token <token>
+Try, in another terminal in this folder (npx bindery --help lists every command):
+  npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${slack.baseUrl} --token-stdin <<< '<token>'
+  npx bindery group create --name Everyone
+  npx bindery connector bind <connectorId> <groupId>
   npx bindery user create --username ada --email ada@example.com --first-name Ada --last-name Lovelace
-  npx bindery user sync <userId> --connector <connectorId>
+  npx bindery group add-member <groupId> <userId>
   npx bindery events
 Ctrl-C stops everything.`);
 
