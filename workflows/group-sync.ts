@@ -6,6 +6,9 @@ import { failureCode, reconcileOptions } from './user-sync';
 
 export type GroupSyncInput = GroupRef & LoopOptions & { retry?: { maximumAttempts?: number; initialInterval?: string } };
 
+/** Group passes read the whole Slack group: while members are being provisioned, one pass per few seconds serves them all. */
+export const GROUP_SETTLE = '3 seconds';
+
 const { markGroupFailed } = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds' });
 
 /**
@@ -18,7 +21,7 @@ export async function groupSync(input: GroupSyncInput): Promise<GroupSyncOutcome
   const ref = { connectorId: input.connectorId, groupId: input.groupId };
   const { reconcileGroup } = proxyActivities<Activities>(reconcileOptions(input.retry));
   return reconcileLoop(
-    input,
+    { settle: GROUP_SETTLE, ...input },
     async () => {
       let outcome: GroupSyncOutcome;
       try {

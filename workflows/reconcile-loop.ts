@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, continueAsNew, defineSignal, setHandler, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, defineSignal, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 
 /** "Look at this object again": carries nothing; the workflow reloads the object's state by ID. */
 export const syncRequested = defineSignal('syncRequested');
@@ -6,6 +6,11 @@ export const syncRequested = defineSignal('syncRequested');
 export type LoopOptions = {
   /** How long to stay open for further requests before completing (default 1 minute). */
   idleTimeout?: string | number;
+  /**
+   * Minimum time between two passes. A pass that reads the whole object (a group of thousands) is worth
+   * batching: requests arriving meanwhile are served by one pass after it.
+   */
+  settle?: string | number;
 };
 
 /**
@@ -24,6 +29,7 @@ export async function reconcileLoop<T>(opts: LoopOptions, pass: () => Promise<T>
     requested = false;
     outcome = await pass();
     if (!(await condition(() => requested, opts.idleTimeout ?? '1 minute'))) break;
+    if (opts.settle) await sleep(opts.settle);
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await again();

@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline/promises';
 import { Argument, Option } from 'commander';
+import type { GroupProgressCounts } from '../../db/group-links';
+import { LINK_STATES, SLACK_PLANS } from '../../db/schema';
 import { progressBar, record, table } from '../format';
 import { CliError } from '../http';
 import { type Page, type Row, api, defined, json, more, onOff, path, print, program, query, toBool, token, tokenOptions, warn } from './common';
 
-const PLANS = ['business_plus', 'enterprise_grid'];
-const LINK_STATES = ['pending', 'creating', 'active', 'deactivated', 'failed', 'stuck'];
+const PLANS = [...SLACK_PLANS];
 
 function idmLine(c: Row): string {
   return `connector ${String(c.id)}: identity management ${String(c.idmStatus)}, group management ${c.groupManagement ? 'on' : 'off'}, plan ${String(c.plan)}`;
@@ -25,17 +26,7 @@ function groupRow(b: Row & { groupLink?: GroupLink }): Row {
   };
 }
 
-export type Progress = {
-  members: number;
-  pendingIntents: number;
-  usersActive: number;
-  usersDeactivated: number;
-  usersFailed: number;
-  usersStuck: number;
-  usersPending: number;
-  usersNotLinked: number;
-  groupState: string;
-};
+export type Progress = GroupProgressCounts & { groupState: string };
 
 /** One line: a bar of the members whose link has settled (active, deactivated, failed or stuck), then the counts. */
 export function progressLine(p: Progress): string {
@@ -53,9 +44,12 @@ export function progressLine(p: Progress): string {
   ].join(' · ');
 }
 
-/** Nothing left in the outbox for the group, and no creation under way. */
+/** Nothing left in the outbox for the group, no creation under way, and the group itself in step. */
 function caughtUp(p: Progress): boolean {
-  return p.pendingIntents === 0 && p.usersPending === 0;
+  // The group's own pass comes last (group passes are batched a few seconds apart): while members are
+  // active in Slack and the group is not yet in step, the cascade is not done.
+  const groupSettled = p.usersActive === 0 || ['synced', 'disabled', 'deleted', 'failed'].includes(p.groupState);
+  return p.pendingIntents === 0 && p.usersPending === 0 && groupSettled;
 }
 
 async function ask(prompt: string): Promise<string> {
