@@ -8,7 +8,7 @@ import { isAuthorized } from '../db/authorization';
 import { boundGroupsOfUser } from '../db/group-state';
 import { enqueue } from '../db/outbox';
 import { type ConnectorRow, getConnector, scimCredentials } from '../db/connectors';
-import { getLink, saveLink } from '../db/links';
+import { completeCreation, getLink, saveLink } from '../db/links';
 import { getUser, toDirectoryUser } from '../db/users';
 import { type ScimClient } from '../scim/client';
 import { ScimError } from '../scim/errors';
@@ -45,6 +45,16 @@ export function createUserSyncActivities(deps: ActivityDeps) {
       record,
       event,
     );
+
+  /** Records a creation once, whichever attempt gets there first (see completeCreation); queues the user's groups with it. */
+  const settleCreation = (ref: UserRef, slackId: string, message: string, record: RecordEvent, connector: ConnectorRow) =>
+    db.transaction(async (tx) => {
+      if (!(await completeCreation(tx, ref.connectorId, ref.userId, slackId))) return;
+      if (connector.groupManagement) {
+        for (const groupId of await boundGroupsOfUser(tx, ref.connectorId, ref.userId)) await enqueue(tx, 'group', ref.connectorId, groupId);
+      }
+      await record('user_create_provision', 'success', message, undefined, tx);
+    });
 
   return {
     /**
@@ -113,7 +123,7 @@ export function createUserSyncActivities(deps: ActivityDeps) {
         const existing = (linked ?? byUserName ?? byEmail)!;
         if (match.how !== 'linked') {
           const adopted = { connectorId, userId, slackId: match.slackId, state: 'active' as const };
-          if (match.how === 'own_creation') await settleLink(adopted, ['user_create_provision', 'success', 'Created the user in Slack (confirmed after a retry).'], event, connector);
+          if (match.how === 'own_creation') await settleCreation(ref, match.slackId, 'Created the user in Slack (confirmed after a retry).', event, connector);
           else await settleLink(adopted, ['user_lookup_provision', 'success', `Found an existing Slack user with the same ${match.how === 'email' ? 'email' : 'username'} and linked it instead of creating a duplicate.`], event, connector);
         }
         stage = 'user_update_provision';
@@ -156,11 +166,22 @@ export function createUserSyncActivities(deps: ActivityDeps) {
   ): Promise<UserSyncOutcome> {
     setStage('user_create_provision');
     await saveLink(db, { ...ref, slackId: null, state: 'creating' });
-    const created: SlackUser = await scim.createUser(payload);
+    let created: SlackUser;
+    try {
+      created = await scim.createUser(payload);
+    } catch (err) {
+      // Another attempt for this user (one Temporal gave up on that kept running) may have just created it:
+      // a userName that was free at lookup and is taken now is ours if the link still says so.
+      const mine = err instanceof ScimError && err.code === 'username_taken' ? await scim.findUserByUserName(payload.userName) : null;
+      const current = mine ? await getLink(db, ref.connectorId, ref.userId) : undefined;
+      if (!mine || !(current?.state === 'creating' || current?.slackId === mine.id)) throw err;
+      await settleCreation(ref, mine.id, 'Created the user in Slack (confirmed after a concurrent attempt).', event, connector);
+      return { result: 'created', slackId: mine.id };
+    }
     const note = guest && connector.plan !== 'enterprise_grid'
       ? ' Created as a full member: Slack Business+ cannot create guests through SCIM; change the role to guest in Slack.'
       : '';
-    await settleLink({ ...ref, slackId: created.id, state: 'active' }, ['user_create_provision', 'success', `Created the user in Slack.${note}`], event, connector);
+    await settleCreation(ref, created.id, `Created the user in Slack.${note}`, event, connector);
     return { result: 'created', slackId: created.id };
   }
 }

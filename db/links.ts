@@ -26,6 +26,20 @@ export async function saveLink(
     });
 }
 
+/**
+ * "creating" → "active", only if the link still says "creating": of two attempts for one user (Temporal
+ * retries an attempt it lost contact with while the first may still be running), exactly one wins and
+ * records the creation.
+ */
+export async function completeCreation(db: Tx, connectorId: string, userId: string, slackId: string): Promise<boolean> {
+  const rows = await db
+    .update(userLinks)
+    .set({ slackId, state: 'active', lastErrorCode: null, lastError: null, updatedAt: sql`now()` })
+    .where(and(eq(userLinks.connectorId, connectorId), eq(userLinks.userId, userId), eq(userLinks.state, 'creating')))
+    .returning({ userId: userLinks.userId });
+  return rows.length > 0;
+}
+
 /** A connector's links, keyset-paginated by user ID; `state: 'stuck'` is the quarantine list. */
 export async function listLinks(db: Tx, connectorId: string, opts: { state?: LinkState; after?: string; limit: number }): Promise<LinkView[]> {
   return db
