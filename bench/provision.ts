@@ -26,7 +26,11 @@ async function run(label: string, limits: { enabled: boolean; scale: number }) {
   const connector = await stack.call('POST', '/v1/connectors', { label: 'Bench', teamName: 'bench', teamDomain: 'bench.slack.com', scimBaseUrl: stack.emulator.baseUrl, scimToken: stack.token });
   const { groupId } = await seedUsers(stack.db, { prefix: 'bench', count: USERS });
   await stack.call('PUT', `/v1/connectors/${connector.id}/groups/${groupId}`, {}); // queues every member
-  const seconds = await stack.until(label, async () => `${await stack.linksIn(connector.id, 'active')}/${USERS}`, async () => (await stack.linksIn(connector.id, 'active')) === USERS);
+  // Settled: every user active, or refused for good (failed/stuck are reported, not waited for forever).
+  const settled = async () => (await stack.linksIn(connector.id, 'active')) + (await stack.linksIn(connector.id, 'failed')) + (await stack.linksIn(connector.id, 'stuck'));
+  const seconds = await stack.until(label, async () => `${await stack.linksIn(connector.id, 'active')}/${USERS}`, async () => (await settled()) === USERS);
+  const failed = USERS - (await stack.linksIn(connector.id, 'active'));
+  if (failed > 0) console.log(`  ${label}: ${failed} user(s) not provisioned (failed or stuck): see their insights events`);
   const stats = await stack.stats();
   const { workerPeakRssMiB } = await stack.stop();
 
