@@ -15,10 +15,8 @@ const answers: string[] = [];
 const WRONG_TOKEN = `xoxp-wrong-${tag}`;
 
 beforeAll(async () => {
-  // The outbox is asserted row by row: this file has a database of its own (embedded PGlite), and no
-  // dispatcher drains it (in a shared database, every file's dispatcher would take the intents).
-  h = await startHarness({ database: 'pglite' });
-  await h.dispatcher.stop();
+  // The outbox is asserted row by row: a database of this file's own, and no dispatcher draining it.
+  h = await startHarness({ database: 'pglite', dispatcher: false });
 });
 afterAll(() => h?.stop());
 beforeEach(async () => {

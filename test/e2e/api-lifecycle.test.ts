@@ -15,8 +15,7 @@ const tag = `lc${Date.now().toString(36)}`;
 let n = 0;
 
 beforeAll(async () => {
-  [h, q] = await Promise.all([startHarness(), startHarness({ database: 'pglite', worker: false })]);
-  await q.dispatcher.stop();
+  [h, q] = await Promise.all([startHarness(), startHarness({ database: 'pglite', worker: false, dispatcher: false })]);
 });
 afterAll(async () => {
   await Promise.all([h?.stop(), q?.stop()]);

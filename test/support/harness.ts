@@ -27,7 +27,7 @@ export function installQuietRuntime(): void {
  * Everything real for one test file: the shared Temporal dev server, PostgreSQL (or embedded PGlite),
  * the Slack emulator over HTTP, a worker on a task queue of the file's own, and the admin API.
  */
-export async function startHarness(opts: { database?: 'postgres' | 'pglite'; worker?: boolean; temporalAddress?: string } = {}) {
+export async function startHarness(opts: { database?: 'postgres' | 'pglite'; worker?: boolean; dispatcher?: boolean; temporalAddress?: string } = {}) {
   installQuietRuntime();
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
@@ -61,6 +61,8 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 200 });
+  // `dispatcher: false` leaves the outbox undrained, so a file can assert its rows one by one.
+  if (opts.dispatcher === false) await dispatcher.stop();
   const apiKey = randomBytes(16).toString('hex');
   const api = buildApi({ db: database.db, secretKey, apiKey, temporal: client, taskQueue, notify: dispatcher.notify });
   await api.listen({ host: '127.0.0.1', port: 0 });
