@@ -1,11 +1,10 @@
-import type { ActivityDeps } from './context';
-import { createGroupSyncActivities } from './group-sync';
-import { createUserSyncActivities } from './user-sync';
+import type { EngineDeps } from '../engine/session';
+import { createSyncActivities } from './sync';
 
-export type { ActivityDeps } from './context';
+export type { EngineDeps as ActivityDeps } from '../engine/session';
 
 /** Every activity the worker registers, built once from its dependencies. */
-export function createActivities(deps: ActivityDeps) {
-  return { ...createUserSyncActivities(deps), ...createGroupSyncActivities(deps) };
+export function createActivities(deps: EngineDeps) {
+  return { ...createSyncActivities(deps) };
 }
 export type Activities = ReturnType<typeof createActivities>;

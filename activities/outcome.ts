@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ScimError } from '../scim/errors';
+import { ScimError } from '../targets/errors';
 
 /**
  * Turns a classified transient SCIM failure into Temporal's retry semantics: a rate limit waits as

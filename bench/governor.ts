@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { SCHEMAS } from '../core/slack';
+import { SCHEMAS } from '../targets/slack/facts';
 import { bucketsFor, maxGrants } from '../core/token-bucket';
 import { type Database, openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';

@@ -11,7 +11,7 @@
  */
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { ENDPOINT_RATE_LIMITS } from '../core/slack';
+import { ENDPOINT_RATE_LIMITS } from '../targets/slack/facts';
 import { seedUsers } from '../test/support/seed';
 import { startStack } from './stack';
 

@@ -8,12 +8,13 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { buildApi } from '../client/api';
-import { startDispatcher } from '../client/dispatcher';
+import { buildApi } from '../api/app';
+import { startDispatcher } from '../dispatch/dispatcher';
 import { openDatabase } from '../db/client';
 import { pendingIntents } from '../db/outbox';
-import { type LinkState, userLinks } from '../db/schema';
-import { generateKey, parseKey } from '../db/secrets';
+import type { LinkState } from '../core/links';
+import { userLinks } from '../db/schema';
+import { generateKey, parseKey } from '../secrets/secrets';
 import { startEmulator } from '../emulator/server';
 import { startDevServer } from '../worker/dev-server';
 

@@ -1,6 +1,6 @@
 import type { DirectoryUser } from './directory';
-import { SCHEMAS } from './slack';
-import { ScimUserPayload, type SlackUser } from './scim-user';
+import { SCIM_URNS } from './scim';
+import { ScimUserPayload, type ScimUser } from './scim-user';
 
 /**
  * The seed's "Slack User Attributes" table as data: one row per line, each saying where a directory
@@ -41,7 +41,7 @@ export type MappingRow = {
 
 export type PatchOperation = { op: 'add' | 'replace' | 'remove'; path?: string; value?: unknown };
 
-const ENT = SCHEMAS.enterprise;
+const ENT = SCIM_URNS.enterprise;
 
 export const USER_MAPPING: readonly MappingRow[] = [
   { scim: 'externalId', directory: 'id', read: (u) => u.id, sync: 'create',
@@ -50,11 +50,11 @@ export const USER_MAPPING: readonly MappingRow[] = [
     note: 'Slack lowercases it and allows at most 21 characters: compared case-insensitively.' },
   { scim: 'password', directory: 'password', read: (u) => u.password || undefined, sync: 'create',
     note: 'Only when a cleartext password is available; Slack refuses later changes (password_change_not_allowed) and never returns it.' },
-  { scim: 'name.givenName', directory: 'firstname', read: (u) => u.firstname, sync: 'always', note: 'Part of the Full Name.' },
-  { scim: 'name.familyName', directory: 'lastname', read: (u) => u.lastname, sync: 'always', note: 'Part of the Full Name.' },
-  { scim: 'name.middleName', directory: 'middlename', read: (u) => u.middlename, sync: 'always',
+  { scim: 'name.givenName', directory: 'firstName', read: (u) => u.firstName, sync: 'always', note: 'Part of the Full Name.' },
+  { scim: 'name.familyName', directory: 'lastName', read: (u) => u.lastName, sync: 'always', note: 'Part of the Full Name.' },
+  { scim: 'name.middleName', directory: 'middleName', read: (u) => u.middleName, sync: 'always',
     note: 'Sent as the seed says, though whether Slack stores it is unconfirmed: only kept in step while Slack reports one back.' },
-  { scim: 'displayName', directory: 'displayname', read: (u) => u.displayname, sync: 'always', optIn: 'sendDisplayName',
+  { scim: 'displayName', directory: 'displayName', read: (u) => u.displayName, sync: 'always', optIn: 'sendDisplayName',
     note: 'The seed writes name.displayName; in SCIM it is the top-level displayName. Only sent with sendDisplayName.' },
   { scim: 'emails[type=work,primary=true].value', directory: 'email', read: (u) => u.email, sync: 'always',
     note: 'The primary work email; Slack echoes value and primary only. Compared case-insensitively.' },
@@ -168,7 +168,7 @@ const rowEnabled = (row: MappingRow, options: MappingOptions) => !row.optIn || o
 
 /** The full POST (or PUT) body for a directory user. */
 export function toScimUser(user: DirectoryUser, options: MappingOptions = {}): ScimUserPayload {
-  const body: Obj = { schemas: [SCHEMAS.user] };
+  const body: Obj = { schemas: [SCIM_URNS.user] };
   for (const row of USER_MAPPING) {
     if (row.sync === 'never' || !rowEnabled(row, options)) continue;
     place(body, splitPath(row.scim), row.read(user));
@@ -181,7 +181,7 @@ export function toScimUser(user: DirectoryUser, options: MappingOptions = {}): S
     else delete body[key];
   }
   // An extension's URN must be listed when it is sent [spec §3].
-  if (body[ENT]) body.schemas = [SCHEMAS.user, ENT];
+  if (body[ENT]) body.schemas = [SCIM_URNS.user, ENT];
   return ScimUserPayload.parse(body);
 }
 
@@ -190,50 +190,37 @@ export function toScimUser(user: DirectoryUser, options: MappingOptions = {}): S
 const text = (v: unknown): string => (isBlank(v) ? '' : String(v));
 const records = (v: unknown): Obj[] => (Array.isArray(v) ? v.filter(isObj) : []);
 
-/** Slack keeps one address and two phone numbers [spec §3]. */
-const PHONES_STORED = 2;
 const ADDRESS_FIELDS = ['streetAddress', 'locality', 'region', 'postalCode', 'country'] as const;
 
 /** The primary email, else the first. */
-function primaryEmail(v: unknown): string {
+export function primaryEmail(v: unknown): string {
   const list = records(v);
   return text((list.find((e) => e.primary === true) ?? list[0])?.value).toLowerCase();
 }
 
-/** The address Slack keeps: the primary, else (our assumption) a work one, else the first. */
-function storedAddress(v: unknown): Obj | undefined {
-  const list = records(v);
-  return list.find((a) => a.primary === true) ?? list.find((a) => a.type === 'work') ?? list[0];
+/** A list's elements reduced to the fields that matter, blank ones dropped, in order: what "the same list" means. */
+function significant(v: unknown, fields: readonly string[]): string {
+  return JSON.stringify(records(v).map((item) => fields.map((f) => text(item[f]))).filter((vals) => vals.some(Boolean)));
 }
 
-function sameAddress(want: unknown, have: unknown): boolean {
-  const w = storedAddress(want);
-  const h = storedAddress(have);
-  return ADDRESS_FIELDS.every((f) => text(w?.[f]) === text(h?.[f]));
-}
+/** Equality of one attribute: what the directory wants against what the target holds. */
+export type Compare = (want: unknown, have: unknown, actual: ScimUser) => boolean;
+export type CompareRules = Record<string, Compare>;
 
-/** Slack keeps at most two of the numbers sent: equal when what it holds is what it would keep. */
-function samePhones(want: unknown, have: unknown): boolean {
-  const w = records(want).map((p) => text(p.value)).filter(Boolean);
-  const h = records(have).map((p) => text(p.value)).filter(Boolean);
-  return h.length === Math.min(w.length, PHONES_STORED) && h.every((v) => w.includes(v));
-}
-
-type Compare = (want: unknown, have: unknown, actual: SlackUser) => boolean;
-
-/** Attribute-specific equality; anything else compares as text with blank == null. */
-const COMPARE: Record<string, Compare> = {
+/**
+ * How attributes compare on any SCIM 2.0 target: userName and emails without regard to case (RFC 7643
+ * caseExact false), `active` absent means active, lists element by element on the fields that matter;
+ * anything else as text with blank == null. Targets with quirks override some (targets/slack/mapping.ts).
+ */
+export const DEFAULT_COMPARE: CompareRules = {
   userName: (w, h) => text(w).toLowerCase() === text(h).toLowerCase(),
-  active: (w, h) => (w ?? true) === h,
-  // Slack may not keep middleName (unconfirmed): when it reports none, sending it again changes nothing.
-  'name.middleName': (w, h) => isBlank(h) || text(w) === text(h),
-  // Slack shows the userName when no display name is set.
-  displayName: (w, h, actual) => text(w) === text(h) || (text(w) === '' && text(h).toLowerCase() === actual.userName.toLowerCase()),
+  active: (w, h) => (w ?? true) === (h ?? true),
   emails: (w, h) => primaryEmail(w) === primaryEmail(h),
-  addresses: sameAddress,
-  phoneNumbers: samePhones,
+  addresses: (w, h) => significant(w, ADDRESS_FIELDS) === significant(h, ADDRESS_FIELDS),
+  phoneNumbers: (w, h) => significant(w, ['value', 'type']) === significant(h, ['value', 'type']),
 };
-const sameText: Compare = (w, h) => text(w) === text(h);
+export const sameText: Compare = (w, h) => text(w) === text(h);
+export { ADDRESS_FIELDS, isBlank, records, text };
 
 /** `addresses[].type` → `addresses`; scalar paths are their own attribute. */
 const attributeOf = (path: string): string => (path.includes('[') ? path.slice(0, path.indexOf('[')) : path);
@@ -243,7 +230,8 @@ const attributeOf = (path: string): string => (path.includes('[') ? path.slice(0
  * attribute (sub-attribute paths such as `name.givenName`, whole lists for emails, addresses and
  * phone numbers); a list the directory emptied is removed, a scalar it blanked is replaced by "".
  */
-export function diffScimUser(desired: ScimUserPayload, actual: SlackUser, options: MappingOptions = {}): PatchOperation[] {
+export function diffScimUser(desired: ScimUserPayload, actual: ScimUser, options: MappingOptions & { compare?: CompareRules } = {}): PatchOperation[] {
+  const compare = { ...DEFAULT_COMPARE, ...options.compare };
   const ops: PatchOperation[] = [];
   const done = new Set<string>();
   for (const row of USER_MAPPING) {
@@ -253,7 +241,7 @@ export function diffScimUser(desired: ScimUserPayload, actual: SlackUser, option
     done.add(path);
     const want = valueAt(desired, path);
     const have = valueAt(actual, path);
-    if ((COMPARE[path] ?? sameText)(want, have, actual)) continue;
+    if ((compare[path] ?? sameText)(want, have, actual)) continue;
     const isList = path !== row.scim;
     if (isList && records(want).length === 0) ops.push({ op: 'remove', path });
     else ops.push({ op: 'replace', path, value: isBlank(want) ? '' : want });

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { SCHEMAS } from './slack';
+import { SCIM_URNS } from './scim';
 
 /**
- * Slack's SCIM v2 user resource: what Slack answers (`SlackUser`) and what we send (`ScimUserPayload`).
- * Source: shared spec slack-scim.md §3. Slack shows never-set fields as nulls, so everything but
- * id, userName and active is read leniently: a missing or null field must not fail a sync.
+ * The SCIM 2.0 user resource (RFC 7643 §4.1), as a target answers it (`ScimUser`) and as Bindery sends it
+ * (`ScimUserPayload`). Read leniently for every target: Slack shows never-set fields as nulls (shared spec
+ * slack-scim.md §3) and RFC servers leave out what they do not store, so everything but id and userName
+ * may be missing or null without failing a sync; `active` left out means active (RFC 7643: a user is
+ * active unless it says otherwise).
  */
 
 /** Optional text that Slack may send as null or leave out. */
@@ -16,7 +18,7 @@ function list<T extends z.ZodType>(item: T) {
   return z.preprocess((v) => v ?? [], z.array(item));
 }
 
-const SlackName = z.looseObject({
+const ScimName = z.looseObject({
   givenName: text,
   familyName: text,
   middleName: text,
@@ -25,9 +27,9 @@ const SlackName = z.looseObject({
   formatted: text,
 });
 
-const SlackEmail = z.looseObject({ value: text, type: text, primary: flag });
-const SlackPhoneNumber = z.looseObject({ value: text, type: text, primary: flag });
-const SlackAddress = z.looseObject({
+const ScimEmailValue = z.looseObject({ value: text, type: text, primary: flag });
+const ScimPhoneValue = z.looseObject({ value: text, type: text, primary: flag });
+const ScimAddressValue = z.looseObject({
   type: text,
   streetAddress: text,
   locality: text,
@@ -36,11 +38,11 @@ const SlackAddress = z.looseObject({
   country: text,
   primary: flag,
 });
-const SlackPhoto = z.looseObject({ value: text, type: text, primary: flag });
-const SlackRole = z.looseObject({ value: text, type: text, primary: flag });
-const SlackGroupRef = z.looseObject({ value: text, display: text });
+const ScimPhoto = z.looseObject({ value: text, type: text, primary: flag });
+const ScimRole = z.looseObject({ value: text, type: text, primary: flag });
+const ScimGroupRef = z.looseObject({ value: text, display: text });
 
-const SlackEnterprise = z.looseObject({
+const ScimEnterprise = z.looseObject({
   employeeNumber: text,
   costCenter: text,
   organization: text,
@@ -49,38 +51,38 @@ const SlackEnterprise = z.looseObject({
   manager: z.looseObject({ managerId: text, displayName: text }).nullish(),
 });
 
-/** A user as Slack returns it. Unknown attributes (other extensions) are kept, not dropped. */
-export const SlackUser = z.looseObject({
+/** A user as a target returns it. Unknown attributes (other extensions) are kept, not dropped. */
+export const ScimUser = z.looseObject({
   schemas: list(z.string()),
   id: z.string().min(1),
   externalId: text,
   userName: z.string().min(1),
   nickName: text,
-  name: SlackName.nullish(),
+  name: ScimName.nullish(),
   displayName: text,
   profileUrl: text,
   title: text,
   timezone: text,
-  active: z.boolean(),
-  emails: list(SlackEmail),
-  phoneNumbers: list(SlackPhoneNumber),
-  addresses: list(SlackAddress),
-  photos: list(SlackPhoto),
-  roles: list(SlackRole),
-  groups: list(SlackGroupRef),
-  [SCHEMAS.enterprise]: SlackEnterprise.nullish(),
-  meta: z.looseObject({ created: text, location: text }).nullish(),
+  active: z.preprocess((v) => v ?? true, z.boolean()),
+  emails: list(ScimEmailValue),
+  phoneNumbers: list(ScimPhoneValue),
+  addresses: list(ScimAddressValue),
+  photos: list(ScimPhoto),
+  roles: list(ScimRole),
+  groups: list(ScimGroupRef),
+  [SCIM_URNS.enterprise]: ScimEnterprise.nullish(),
+  meta: z.looseObject({ created: text, location: text, version: text }).nullish(),
 });
-export type SlackUser = z.infer<typeof SlackUser>;
+export type ScimUser = z.infer<typeof ScimUser>;
 
-/** A page of `GET /Users` [§5]. Slack may leave out `Resources` on an empty page. */
-export const SlackUserList = z.looseObject({
+/** A page of `GET /Users` (a SCIM ListResponse). Slack may leave out `Resources` on an empty page. */
+export const ScimUserList = z.looseObject({
   totalResults: z.number().int().nonnegative(),
   itemsPerPage: z.number().nullish(),
   startIndex: z.number().nullish(),
-  Resources: list(SlackUser),
+  Resources: list(ScimUser),
 });
-export type SlackUserList = z.infer<typeof SlackUserList>;
+export type ScimUserList = z.infer<typeof ScimUserList>;
 
 // ---- what we send (POST / PUT body) ----
 
@@ -133,6 +135,6 @@ export const ScimUserPayload = z.object({
   emails: z.array(ScimEmail).min(1),
   phoneNumbers: z.array(ScimPhoneNumber).optional(),
   addresses: z.array(ScimAddress).optional(),
-  [SCHEMAS.enterprise]: ScimEnterpriseUser.optional(),
+  [SCIM_URNS.enterprise]: ScimEnterpriseUser.optional(),
 });
 export type ScimUserPayload = z.infer<typeof ScimUserPayload>;

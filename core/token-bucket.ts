@@ -22,7 +22,7 @@
  *   jitter; safety 1 there draws 429s, the defaults none.)
  * The benchmark (bench/governor.ts) measures both goals: ≥ 95% of the allowed rate, ≤ 0.5% of 429s.
  */
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, endpointBudgetKey, isWriteMethod, type RateLimitRule } from './slack';
+import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, endpointBudgetKey, isWriteMethod, type RateLimitRule } from '../targets/slack/facts';
 
 export interface Bucket {
   /** Stable name, part of the shared key: `org write`, `org read`, or an endpoint budget like `POST Users`. */

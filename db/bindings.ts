@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
-import { enqueue, type Tx } from './outbox';
+import type { Tx } from './client';
+import { enqueue } from './outbox';
 import { connectorGroups, connectors, userGroups } from './schema';
 
 export type BindingRow = typeof connectorGroups.$inferSelect;

@@ -5,6 +5,8 @@ import * as schema from './schema';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Database = { db: Db; kind: 'postgres' | 'pglite'; close(): Promise<void> };
+/** A transaction, or the database itself: every query function accepts either, so writes join the caller's transaction. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
 
 const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
 

@@ -1,32 +1,37 @@
 import { asc, eq, sql } from 'drizzle-orm';
+import type { ConnectorKind, DeprovisionMode } from '../core/connector';
 import { newId } from '../core/ids';
-import type { Db } from './client';
-import type { Tx } from './outbox';
+import type { RemoteConfig } from '../core/remote-config';
+import type { Tx } from './client';
 import { connectors, syncIntents } from './schema';
-import { decryptSecret, encryptSecret } from './secrets';
+import { decryptSecret, encryptSecret } from '../secrets/secrets';
 
 export type ConnectorRow = typeof connectors.$inferSelect;
 /** What leaves the database layer for display: never the token, not even encrypted. */
 export type ConnectorView = Omit<ConnectorRow, 'scimTokenEncrypted'> & { hasScimToken: boolean };
 
 export type NewConnector = {
+  kind?: ConnectorKind;
   label: string;
   description?: string;
   showInUserPortal?: boolean;
-  teamName: string;
-  teamDomain: string;
+  teamName?: string | null;
+  teamDomain?: string | null;
   ssoIdpUrl?: string;
   plan?: ConnectorRow['plan'];
   scimBaseUrl?: string;
   scimToken?: string;
   usersChooseDisplayName?: boolean;
   groupManagement?: boolean;
+  deprovision?: DeprovisionMode;
+  /** What a generic SCIM target declared when its token was verified. */
+  remoteConfig?: RemoteConfig | null;
 };
 
 /** What an admin may change after creation: not the SSO IdP URL (the seed: fixed at creation). */
 export type ConnectorPatch = Partial<Pick<ConnectorRow, 'label' | 'description' | 'showInUserPortal' | 'teamName' | 'teamDomain' | 'plan'>>;
-/** The identity-management settings (I2 and the plan, which decides how guests are created). */
-export type IdmSettings = Partial<Pick<ConnectorRow, 'groupManagement' | 'usersChooseDisplayName' | 'plan'>>;
+/** The identity-management settings (I2; the plan, which decides how guests are created; a generic target's deprovisioning). */
+export type IdmSettings = Partial<Pick<ConnectorRow, 'groupManagement' | 'usersChooseDisplayName' | 'plan' | 'deprovision'>>;
 
 /** The seed's default IdP URL: https://sso.jumpcloud.com/saml2/<applicationname>, here on Bindery's own host name. */
 export function defaultSsoIdpUrl(label: string): string {
@@ -59,7 +64,7 @@ export async function getConnector(db: Tx, id: string): Promise<ConnectorRow | u
   return row;
 }
 
-export async function listConnectors(db: Db): Promise<ConnectorView[]> {
+export async function listConnectors(db: Tx): Promise<ConnectorView[]> {
   return (await db.select().from(connectors).orderBy(asc(connectors.createdAt), asc(connectors.id))).map(toView);
 }
 
@@ -74,10 +79,16 @@ export async function updateConnector(db: Tx, id: string, patch: ConnectorPatch 
 }
 
 /** Activation (or re-authentication): the verified SCIM endpoint and token, encrypted at rest (I1). */
-export async function activateIdm(db: Tx, key: Buffer, id: string, scim: { baseUrl: string; token: string }): Promise<ConnectorRow | undefined> {
+export async function activateIdm(db: Tx, key: Buffer, id: string, scim: { baseUrl: string; token: string; remoteConfig?: RemoteConfig | null }): Promise<ConnectorRow | undefined> {
   const [row] = await db
     .update(connectors)
-    .set({ scimBaseUrl: scim.baseUrl, scimTokenEncrypted: encryptSecret(key, scim.token), idmStatus: 'active', updatedAt: sql`now()` })
+    .set({
+      scimBaseUrl: scim.baseUrl,
+      scimTokenEncrypted: encryptSecret(key, scim.token),
+      idmStatus: 'active',
+      ...(scim.remoteConfig === undefined ? {} : { remoteConfig: scim.remoteConfig }),
+      updatedAt: sql`now()`,
+    })
     .where(eq(connectors.id, id))
     .returning();
   return row;
@@ -93,7 +104,7 @@ export async function deactivateIdm(db: Tx, id: string): Promise<ConnectorRow | 
   return row;
 }
 
-/** SSO on or off for the connector (R1): recorded; SAML itself comes later. */
+/** SSO on or off for the connector (R1). */
 export async function setSsoActive(db: Tx, id: string, active: boolean): Promise<ConnectorRow | undefined> {
   const [row] = await db
     .update(connectors)

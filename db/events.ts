@@ -1,7 +1,7 @@
 import { and, desc, eq, gte, lt, lte } from 'drizzle-orm';
 import type { EventOutcome, EventType } from '../core/events';
 import type { Db } from './client';
-import type { Tx } from './outbox';
+import type { Tx } from './client';
 import { insightsEvents } from './schema';
 
 export type InsightsEventRow = typeof insightsEvents.$inferSelect;

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
-import type { Tx } from './outbox';
-import { directoryUsers, groupLinks, type GroupLinkState, groupMembers, type LinkState, syncIntents, userLinks } from './schema';
+import type { GroupLinkState, LinkState } from '../core/links';
+import type { Tx } from './client';
+import { directoryUsers, groupLinks, groupMembers, syncIntents, userLinks } from './schema';
 
 export type GroupLinkRow = typeof groupLinks.$inferSelect;
 
@@ -14,7 +15,7 @@ export async function getGroupLink(db: Tx, connectorId: string, groupId: string)
 
 /**
  * Upsert: repeating the same write is harmless (activities may run more than once). Like saveLink, an
- * omitted `slackGroupId` keeps the one already known (a failure does not forget the Slack group), and an
+ * omitted `remoteGroupId` keeps the one already known (a failure does not forget the Slack group), and an
  * omitted `memberCount` keeps the last count; the error fields are cleared unless given.
  */
 export async function saveGroupLink(
@@ -22,17 +23,19 @@ export async function saveGroupLink(
   link: {
     connectorId: string;
     groupId: string;
-    slackGroupId?: string | null;
+    remoteGroupId?: string | null;
     state: GroupLinkState;
     memberCount?: number;
+    membersLeftOut?: number;
     lastErrorCode?: string | null;
     lastError?: string | null;
   },
 ): Promise<void> {
   const values = {
-    slackGroupId: link.slackGroupId ?? null,
+    remoteGroupId: link.remoteGroupId ?? null,
     state: link.state,
     memberCount: link.memberCount ?? 0,
+    membersLeftOut: link.membersLeftOut ?? 0,
     lastErrorCode: link.lastErrorCode ?? null,
     lastError: link.lastError ?? null,
     updatedAt: sql`now()`,
@@ -44,8 +47,9 @@ export async function saveGroupLink(
       target: [groupLinks.connectorId, groupLinks.groupId],
       set: {
         ...values,
-        slackGroupId: link.slackGroupId === undefined ? sql`${groupLinks.slackGroupId}` : values.slackGroupId,
+        remoteGroupId: link.remoteGroupId === undefined ? sql`${groupLinks.remoteGroupId}` : values.remoteGroupId,
         memberCount: link.memberCount === undefined ? sql`${groupLinks.memberCount}` : values.memberCount,
+        membersLeftOut: link.membersLeftOut === undefined ? sql`${groupLinks.membersLeftOut}` : values.membersLeftOut,
       },
     });
 }
@@ -77,7 +81,7 @@ export async function disableGroupLinks(db: Tx, connectorId: string, groupId?: s
 }
 
 /** What an admin sees of a group link. */
-export type GroupLinkView = Pick<GroupLinkRow, 'state' | 'slackGroupId' | 'memberCount' | 'lastErrorCode' | 'lastError'> & { updatedAt: Date | null };
+export type GroupLinkView = Pick<GroupLinkRow, 'state' | 'remoteGroupId' | 'memberCount' | 'membersLeftOut' | 'lastErrorCode' | 'lastError'> & { updatedAt: Date | null };
 
 /**
  * The state shown for a group on a connector: `disabled` while group management is off or the group is
@@ -89,8 +93,9 @@ export function groupLinkView(row: GroupLinkRow | undefined, opts: { groupManage
   const state: GroupLinkState = !opts.groupManagement || !opts.bound ? (recorded === 'deleted' ? 'deleted' : 'disabled') : recorded === 'disabled' ? 'pending' : recorded;
   return {
     state,
-    slackGroupId: row?.slackGroupId ?? null,
+    remoteGroupId: row?.remoteGroupId ?? null,
     memberCount: row?.memberCount ?? 0,
+    membersLeftOut: row?.membersLeftOut ?? 0,
     lastErrorCode: row?.lastErrorCode ?? null,
     lastError: row?.lastError ?? null,
     updatedAt: row?.updatedAt ?? null,
@@ -106,9 +111,13 @@ export type GroupProgressCounts = {
   usersDeactivated: number;
   usersFailed: number;
   usersStuck: number;
+  /** Active in the target, with a change waiting for an admin there (`needs_action`). */
+  usersNeedAction: number;
+  /** Linked by an import and not managed yet. */
+  usersImported: number;
   /** Links `pending` or `creating`: a creation under way. */
   usersPending: number;
-  /** Members the connector has no link for (not looked at yet, or never sent to Slack). */
+  /** Members the connector has no link for (not looked at yet, or never sent to the target). */
   usersNotLinked: number;
 };
 
@@ -143,6 +152,8 @@ export async function groupProgress(db: Tx, connectorId: string, groupId: string
     usersDeactivated: count('deactivated'),
     usersFailed: count('failed'),
     usersStuck: count('stuck'),
+    usersNeedAction: count('needs_action'),
+    usersImported: count('imported'),
     usersPending: count('pending', 'creating'),
     usersNotLinked: count(null),
   };

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { newId } from '../core/ids';
-import type { Tx } from './outbox';
+import type { Tx } from './client';
 import { directoryUsers, groupMembers, userGroups } from './schema';
 
 export type GroupRow = typeof userGroups.$inferSelect;

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Tx } from './outbox';
-import { directoryUsers, type LinkState, userLinks } from './schema';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { LinkState } from '../core/links';
+import type { Tx } from './client';
+import { directoryUsers, userLinks } from './schema';
 
 export type UserLinkRow = typeof userLinks.$inferSelect;
 export type LinkView = Omit<UserLinkRow, 'connectorId'> & { username: string };
@@ -10,19 +11,29 @@ export async function getLink(db: Tx, connectorId: string, userId: string): Prom
   return row;
 }
 
+/** The links of these users on one connector, by user ID (one query for any number). */
+export async function getLinks(db: Tx, connectorId: string, userIds: readonly string[]): Promise<Map<string, UserLinkRow>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(userLinks)
+    .where(and(eq(userLinks.connectorId, connectorId), inArray(userLinks.userId, [...userIds])));
+  return new Map(rows.map((r) => [r.userId, r]));
+}
+
 /** Upsert: repeating the same write is harmless (activities may run more than once). */
 export async function saveLink(
   db: Tx,
-  link: { connectorId: string; userId: string; slackId?: string | null; state: LinkState; lastErrorCode?: string | null; lastError?: string | null },
+  link: { connectorId: string; userId: string; remoteId?: string | null; state: LinkState; lastErrorCode?: string | null; lastError?: string | null },
 ): Promise<void> {
-  const values = { slackId: link.slackId ?? null, state: link.state, lastErrorCode: link.lastErrorCode ?? null, lastError: link.lastError ?? null, updatedAt: sql`now()` };
+  const values = { remoteId: link.remoteId ?? null, state: link.state, lastErrorCode: link.lastErrorCode ?? null, lastError: link.lastError ?? null, updatedAt: sql`now()` };
   await db
     .insert(userLinks)
     .values({ connectorId: link.connectorId, userId: link.userId, ...values })
     .onConflictDoUpdate({
       target: [userLinks.connectorId, userLinks.userId],
       // A failure keeps the Slack ID already known: the link is not forgotten because one attempt failed.
-      set: link.slackId === undefined ? { ...values, slackId: sql`${userLinks.slackId}` } : values,
+      set: link.remoteId === undefined ? { ...values, remoteId: sql`${userLinks.remoteId}` } : values,
     });
 }
 
@@ -31,10 +42,10 @@ export async function saveLink(
  * retries an attempt it lost contact with while the first may still be running), exactly one wins and
  * records the creation.
  */
-export async function completeCreation(db: Tx, connectorId: string, userId: string, slackId: string): Promise<boolean> {
+export async function completeCreation(db: Tx, connectorId: string, userId: string, remoteId: string): Promise<boolean> {
   const rows = await db
     .update(userLinks)
-    .set({ slackId, state: 'active', lastErrorCode: null, lastError: null, updatedAt: sql`now()` })
+    .set({ remoteId, state: 'active', lastErrorCode: null, lastError: null, updatedAt: sql`now()` })
     .where(and(eq(userLinks.connectorId, connectorId), eq(userLinks.userId, userId), eq(userLinks.state, 'creating')))
     .returning({ userId: userLinks.userId });
   return rows.length > 0;
@@ -46,7 +57,7 @@ export async function listLinks(db: Tx, connectorId: string, opts: { state?: Lin
     .select({
       userId: userLinks.userId,
       username: directoryUsers.username,
-      slackId: userLinks.slackId,
+      remoteId: userLinks.remoteId,
       state: userLinks.state,
       lastErrorCode: userLinks.lastErrorCode,
       lastError: userLinks.lastError,

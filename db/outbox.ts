@@ -1,37 +1,38 @@
-import { and, asc, eq, inArray, isNull, lte, sql } from 'drizzle-orm';
-import type { Db } from './client';
-import { connectorGroups, connectors, groupMembers, type IntentKind, syncIntents, userGroups, userLinks } from './schema';
-
-/** A transaction or the database itself: outbox writes join the caller's transaction. */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0] | Db;
+import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import type { SyncKind } from '../core/sync-kinds';
+import { authorizations } from './authorization';
+import type { Db, Tx } from './client';
+import { connectorGroups, connectors, groupMembers, syncIntents, userLinks } from './schema';
 
 /**
- * Connectors that must look at this user after a change: the active connectors a bound group
- * authorizes the user for, plus those already linked to them (which may have to deactivate them).
+ * The outbox: "look at this object for this connector", written in the same transaction as the directory
+ * change that calls for it (so nothing is lost between the database and Temporal), and delivered by the
+ * dispatcher (dispatch/dispatcher.ts). Only connectors with identity management active are queued.
  */
-export async function connectorsConcerningUser(tx: Tx, userId: string): Promise<string[]> {
-  const viaGroups = tx
-    .selectDistinct({ id: connectorGroups.connectorId })
-    .from(groupMembers)
-    .innerJoin(connectorGroups, and(eq(connectorGroups.groupId, groupMembers.groupId), isNull(connectorGroups.unboundAt)))
-    .innerJoin(userGroups, and(eq(userGroups.id, groupMembers.groupId), isNull(userGroups.deletedAt)))
-    .where(eq(groupMembers.userId, userId));
-  const viaLinks = tx.selectDistinct({ id: userLinks.connectorId }).from(userLinks).where(eq(userLinks.userId, userId));
-  const rows = await tx
-    .select({ id: connectors.id })
-    .from(connectors)
-    .where(and(eq(connectors.idmStatus, 'active'), sql`${connectors.id} in (${viaGroups} union ${viaLinks})`));
-  return rows.map((r) => r.id);
+
+/**
+ * Connectors that must look at this user after a change: those that authorize the user, plus those already
+ * linked to them (which may have to deactivate them).
+ */
+function connectorsConcerningUser(tx: Tx, userId: string) {
+  const auth = authorizations(tx, { userId }).as('auth');
+  return sql`select c.id from ${connectors} c where c.idm_status = 'active' and c.id in (
+    select ${auth.connectorId} from ${auth} union select ${userLinks.connectorId} from ${userLinks} where ${userLinks.userId} = ${userId})`;
 }
 
-/** Queues "sync this user" for every connector concerned. Call inside the change's transaction. */
+/** Queues "sync this user" for every connector concerned. Returns how many were queued. */
 export async function enqueueUser(tx: Tx, userId: string): Promise<number> {
-  const ids = await connectorsConcerningUser(tx, userId);
-  if (ids.length > 0) await tx.insert(syncIntents).values(ids.map((connectorId) => ({ kind: 'user' as const, connectorId, objectId: userId })));
-  return ids.length;
+  const rows = await tx.execute(sql`
+    insert into ${syncIntents} (kind, connector_id, object_id)
+    select 'user', t.id, ${userId} from (${connectorsConcerningUser(tx, userId)}) t
+    returning id`);
+  return rowCount(rows);
 }
 
-/** Queues every member of a group for one connector, or for every active connector it is bound to. */
+/**
+ * A cascade: every member of the group (deleted or not in the directory), for one connector or for every
+ * connector the group is actively bound to. Each member's user-sync decides by itself (one rule, one place).
+ */
 export async function enqueueGroupMembers(tx: Tx, groupId: string, connectorId?: string): Promise<void> {
   const targets = connectorId
     ? sql`select ${connectorId}::text as connector_id`
@@ -43,18 +44,23 @@ export async function enqueueGroupMembers(tx: Tx, groupId: string, connectorId?:
     where gm.group_id = ${groupId} and c.id = t.connector_id and c.idm_status = 'active'`);
 }
 
-/** Queues every user a connector is concerned with (after activation or re-authentication). */
+/** Every user the connector authorizes or is linked to (after activation, re-authentication or a plan change). */
 export async function enqueueConnectorUsers(tx: Tx, connectorId: string): Promise<void> {
+  const auth = authorizations(tx, { connectorId }).as('auth');
   await tx.execute(sql`
     insert into ${syncIntents} (kind, connector_id, object_id)
     select 'user', ${connectorId}, u.user_id from (
-      select gm.user_id from ${groupMembers} gm join ${connectorGroups} cg on cg.group_id = gm.group_id where cg.connector_id = ${connectorId} and cg.unbound_at is null
-      union select l.user_id from ${userLinks} l where l.connector_id = ${connectorId}
+      select ${auth.userId} as user_id from ${auth}
+      union select ${userLinks.userId} from ${userLinks} where ${userLinks.connectorId} = ${connectorId}
     ) u`);
 }
 
-export async function enqueue(tx: Tx, kind: IntentKind, connectorId: string, objectId: string): Promise<void> {
+export async function enqueue(tx: Tx, kind: SyncKind, connectorId: string, objectId: string): Promise<void> {
   await tx.insert(syncIntents).values({ kind, connectorId, objectId });
+}
+
+export async function enqueueMany(tx: Tx, kind: SyncKind, connectorId: string, objectIds: readonly string[]): Promise<void> {
+  if (objectIds.length > 0) await tx.insert(syncIntents).values(objectIds.map((objectId) => ({ kind, connectorId, objectId })));
 }
 
 export type Intent = typeof syncIntents.$inferSelect;
@@ -92,7 +98,21 @@ export async function failIntents(db: Db, ids: number[], error: string, retryInS
     .where(inArray(syncIntents.id, ids));
 }
 
-export async function pendingIntents(db: Db): Promise<number> {
-  const [row] = await db.select({ n: sql<number>`count(*)::int` }).from(syncIntents);
+export async function pendingIntents(db: Db, connectorId?: string): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(syncIntents)
+    .where(and(connectorId ? eq(syncIntents.connectorId, connectorId) : undefined));
   return row?.n ?? 0;
+}
+
+/** postgres-js answers with an array of rows, PGlite with `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}
+
+function rowCount(result: unknown): number {
+  return rowsOf(result).length;
 }

@@ -1,7 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { Address, PhoneNumber } from '../core/directory';
+import { CONNECTOR_KINDS, DEPROVISION_MODES, IDM_STATUSES, SLACK_PLANS } from '../core/connector';
 import { EVENT_OUTCOMES, EVENT_TYPES } from '../core/events';
+import { GROUP_LINK_STATES, LINK_STATES } from '../core/links';
+import { INTENT_KINDS } from '../core/sync-kinds';
+import type { RemoteConfig } from '../core/remote-config';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -13,10 +17,10 @@ export const directoryUsers = pgTable(
     id: text('id').primaryKey(),
     username: text('username').notNull(),
     email: text('email').notNull(),
-    firstname: text('firstname').notNull().default(''),
-    middlename: text('middlename').notNull().default(''),
-    lastname: text('lastname').notNull().default(''),
-    displayname: text('displayname').notNull().default(''),
+    firstName: text('first_name').notNull().default(''),
+    middleName: text('middle_name').notNull().default(''),
+    lastName: text('last_name').notNull().default(''),
+    displayName: text('display_name').notNull().default(''),
     suspended: boolean('suspended').notNull().default(false),
     passwordExpired: boolean('password_expired').notNull().default(false),
     jobTitle: text('job_title').notNull().default(''),
@@ -59,17 +63,17 @@ export const groupMembers = pgTable(
   (t) => [primaryKey({ columns: [t.groupId, t.userId] }), index('group_members_user_idx').on(t.userId)],
 );
 
-export const IDM_STATUSES = ['inactive', 'active'] as const;
-export const SLACK_PLANS = ['business_plus', 'enterprise_grid'] as const;
-
-/** Connectors: Slack application instances (D3) with their IdM integration (I1, I2). */
+/** Connectors: application instances (D3) with their IdM integration (I1, I2); Slack, or any SCIM 2.0 service provider. */
 export const connectors = pgTable('connectors', {
   id: text('id').primaryKey(),
+  kind: text('kind', { enum: CONNECTOR_KINDS }).notNull().default('slack'),
   label: text('label').notNull(),
   description: text('description').notNull().default(''),
   showInUserPortal: boolean('show_in_user_portal').notNull().default(true),
-  teamName: text('team_name').notNull(),
-  teamDomain: text('team_domain').notNull(),
+  /** Slack connectors only. */
+  teamName: text('team_name'),
+  /** Slack connectors only: names the Slack org, whose rate limits every connector to it shares. */
+  teamDomain: text('team_domain'),
   /** Fixed at creation (the seed: the SSO IdP URL is not editable afterwards). */
   ssoIdpUrl: text('sso_idp_url').notNull(),
   plan: text('plan', { enum: SLACK_PLANS }).notNull().default('business_plus'),
@@ -77,6 +81,10 @@ export const connectors = pgTable('connectors', {
   /** AES-256-GCM ciphertext of the SCIM token (db/secrets.ts); never leaves activities in clear. */
   scimTokenEncrypted: text('scim_token_encrypted'),
   idmStatus: text('idm_status', { enum: IDM_STATUSES }).notNull().default('inactive'),
+  /** What a generic SCIM service provider said it supports (discovered at activation); null for Slack. */
+  remoteConfig: jsonb('remote_config').$type<RemoteConfig>(),
+  /** Generic SCIM connectors: deactivate (PATCH active=false) or delete a user deleted from the directory. */
+  deprovision: text('deprovision', { enum: DEPROVISION_MODES }).notNull().default('deactivate'),
   groupManagement: boolean('group_management').notNull().default(true),
   /** Slack's "Allow users to choose their own display name"; the seed requires it off. */
   usersChooseDisplayName: boolean('users_choose_display_name').notNull().default(false),
@@ -101,21 +109,13 @@ export const connectorGroups = pgTable(
   (t) => [primaryKey({ columns: [t.connectorId, t.groupId] }), index('connector_groups_group_idx').on(t.groupId)],
 );
 
-/**
- * pending: not in Slack yet · creating: a POST may be under way (a retry that finds the user adopts its own
- * creation) · active / deactivated: in Slack · failed: Slack or validation refused, waits for a change ·
- * stuck: kept failing transiently, quarantined until the next change or a manual sync.
- */
-export const LINK_STATES = ['pending', 'creating', 'active', 'deactivated', 'failed', 'stuck'] as const;
-export type LinkState = (typeof LINK_STATES)[number];
-
-/** Per-connector link between a directory user and their Slack user. */
+/** Per-connector link between a directory user and their account in the target (core/links.ts: the states). */
 export const userLinks = pgTable(
   'user_links',
   {
     connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
     userId: text('user_id').notNull().references(() => directoryUsers.id, { onDelete: 'cascade' }),
-    slackId: text('slack_id'),
+    remoteId: text('remote_id'),
     state: text('state', { enum: LINK_STATES }).notNull().default('pending'),
     lastErrorCode: text('last_error_code'),
     lastError: text('last_error'),
@@ -123,28 +123,22 @@ export const userLinks = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.connectorId, t.userId] }),
-    uniqueIndex('user_links_slack_uq').on(t.connectorId, t.slackId),
+    uniqueIndex('user_links_remote_uq').on(t.connectorId, t.remoteId),
     index('user_links_state_idx').on(t.connectorId, t.state),
   ],
 );
 
-/**
- * pending: not created yet · synced: in step · empty: not created because it has no members in Slack (G1) ·
- * failed: Slack refused (lastError says why) · disabled: group management off or the group unbound; left
- * as it is in Slack · deleted: deleted in Slack after its deletion in the directory.
- */
-export const GROUP_LINK_STATES = ['pending', 'synced', 'empty', 'failed', 'disabled', 'deleted'] as const;
-export type GroupLinkState = (typeof GROUP_LINK_STATES)[number];
-
-/** Per-connector link between a directory group and its Slack user group (IdP group on Grid). */
+/** Per-connector link between a directory group and its group in the target (a Slack user group; an IdP group on Grid). */
 export const groupLinks = pgTable(
   'group_links',
   {
     connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
     groupId: text('group_id').notNull().references(() => userGroups.id, { onDelete: 'cascade' }),
-    slackGroupId: text('slack_group_id'),
+    remoteGroupId: text('remote_group_id'),
     state: text('state', { enum: GROUP_LINK_STATES }).notNull().default('pending'),
     memberCount: integer('member_count').notNull().default(0),
+    /** Members the target cannot hold in a group (Slack: guests), left out of it on purpose. */
+    membersLeftOut: integer('members_left_out').notNull().default(0),
     lastErrorCode: text('last_error_code'),
     lastError: text('last_error'),
     updatedAt: updatedAt(),
@@ -152,12 +146,9 @@ export const groupLinks = pgTable(
   (t) => [primaryKey({ columns: [t.connectorId, t.groupId] })],
 );
 
-export const INTENT_KINDS = ['user', 'group'] as const;
-export type IntentKind = (typeof INTENT_KINDS)[number];
-
 /**
  * The outbox: "look at this object for this connector", written in the same transaction as the
- * directory change that calls for it, delivered to Temporal by the dispatcher (client/dispatcher.ts).
+ * directory change that calls for it, delivered to Temporal by the dispatcher (dispatch/dispatcher.ts).
  */
 export const syncIntents = pgTable(
   'sync_intents',

@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { DirectoryUser, DirectoryUserFields } from '../core/directory';
 import { newId } from '../core/ids';
-import type { Tx } from './outbox';
+import type { Tx } from './client';
 import { directoryUsers, groupMembers, userGroups } from './schema';
 
 export type DirectoryUserRow = typeof directoryUsers.$inferSelect;

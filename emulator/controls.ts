@@ -1,7 +1,7 @@
 /** Test-only controls under /_emulator (same bearer token as the SCIM API). Not part of Slack. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { LIMITS, SCHEMAS } from '../core/slack';
+import { LIMITS, SCHEMAS } from '../targets/slack/facts';
 import { faultSchema } from './faults';
 import type { EmulatedOrg } from './org';
 import { renderGroup } from './routes-groups';

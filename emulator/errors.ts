@@ -1,5 +1,5 @@
 /** Slack-shaped SCIM errors: thrown anywhere in the emulator, turned into a response by the server. */
-import { SCHEMAS, SLACK_ERRORS, type SlackErrorCode } from '../core/slack';
+import { SCHEMAS, SLACK_ERRORS, type SlackErrorCode } from '../targets/slack/facts';
 
 export class SlackError extends Error {
   readonly status: number;

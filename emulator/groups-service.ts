@@ -20,10 +20,11 @@ export class GroupService {
   }
 
   /** All groups in creation order, Slack-managed and disabled ones included (see README). */
-  list(filterExpression: string | undefined): StoredGroup[] {
+  list(filterParam: unknown): StoredGroup[] {
     const all = [...this.store.groups.values()];
-    if (filterExpression === undefined || filterExpression === '') return all;
-    return all.filter(compileGroupFilter(filterExpression));
+    // Absent: no filter. Present, even empty, it must read (an empty one is no_filters).
+    if (filterParam === undefined) return all;
+    return all.filter(compileGroupFilter(filterParam));
   }
 
   create(body: unknown): StoredGroup {

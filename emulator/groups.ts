@@ -4,9 +4,10 @@
  * group (parseGroupPatch, applyGroupPatch), and a stored group becomes the SCIM resource
  * (toScimGroup). No store access here: member lookups and write rules are in groups-service.ts.
  */
-import { parse, filter, type Filter } from 'scim2-parse-filter';
-import { LIMITS, SCHEMAS, type SlackErrorCode } from '../core/slack';
+import { filter, type Filter } from 'scim2-parse-filter';
+import { LIMITS, SCHEMAS, type SlackErrorCode } from '../targets/slack/facts';
 import { SlackError } from './errors';
+import { parseValuePath } from './filter';
 
 export interface StoredGroup {
   id: string;
@@ -85,12 +86,12 @@ function bareAttribute(path: string): string {
   return p.toLowerCase().startsWith(GROUP_URN_PREFIX) ? p.slice(GROUP_URN_PREFIX.length) : p;
 }
 
-/** `members[<filter>]` → the member test, or undefined when the path is not a member filter. */
+/** `members[<filter>]` → the member test, or undefined when the path is not a member filter. Values may be unquoted. */
 function memberFilter(path: string): ((member: { value: string }) => boolean) | undefined {
   if (!/^members\s*\[/i.test(path)) return undefined;
   let ast: Filter;
   try {
-    ast = parse(path);
+    ast = parseValuePath(path);
   } catch {
     fail('invalid_request_payload', `unreadable path ${path}`);
   }

@@ -1,7 +1,8 @@
 /** GET list semantics shared by resources: pagination, ListResponse shape, the user and group filters. */
-import { parse, filter, type Filter } from 'scim2-parse-filter';
-import { LIMITS, SCHEMAS } from '../core/slack';
+import { filter } from 'scim2-parse-filter';
+import { LIMITS, SCHEMAS } from '../targets/slack/facts';
 import { SlackError } from './errors';
+import { parseFilterParam } from './filter';
 import type { StoredGroup } from './groups';
 import { emailsOf } from './store';
 import type { StoredUser } from './users';
@@ -42,15 +43,14 @@ const USER_FILTER_ATTRS: Record<string, string> = {
   'emails.value': 'emails.value',
 };
 
-/** A single `<attr> eq "<string>"` filter: the attribute as written and the value, else invalid_filter. */
-function parseEqFilter(expression: string): { attr: string; value: string } {
-  let ast: Filter;
-  try {
-    ast = parse(expression);
-  } catch {
-    throw new SlackError('invalid_filter');
-  }
-  if (ast.op !== 'eq' || typeof ast.compValue !== 'string') throw new SlackError('invalid_filter');
+/**
+ * The `filter` parameter as a single `<attr> eq "<string>"`: the attribute as written and the value.
+ * Syntax errors carry Slack's filter codes (filter.ts); a readable filter the emulator does not
+ * support (other operators, and/or, value paths, non-string values) is invalid_query.
+ */
+function parseEqFilter(raw: unknown): { attr: string; value: string } {
+  const ast = parseFilterParam(raw);
+  if (ast.op !== 'eq' || typeof ast.compValue !== 'string') throw new SlackError('invalid_query', { message: 'only a single eq on a string is supported' });
   return { attr: ast.attrPath, value: ast.compValue };
 }
 
@@ -58,10 +58,10 @@ function parseEqFilter(expression: string): { attr: string; value: string } {
  * Slack v2 filters only on `userName eq` and `emails eq` [spec §5]; anything else is refused.
  * Attribute names and values compare case-insensitively, so both sides are lowercased.
  */
-export function compileUserFilter(expression: string): (user: StoredUser) => boolean {
-  const { attr, value } = parseEqFilter(expression);
+export function compileUserFilter(raw: unknown): (user: StoredUser) => boolean {
+  const { attr, value } = parseEqFilter(raw);
   const attrPath = USER_FILTER_ATTRS[attr.toLowerCase()];
-  if (!attrPath) throw new SlackError('invalid_filter');
+  if (!attrPath) throw new SlackError('invalid_query', { message: `cannot filter on ${attr}` });
   const test = filter({ op: 'eq', attrPath, compValue: value.toLowerCase() });
   return (u) => test({
     userName: u.userName.toLowerCase(),
@@ -70,9 +70,9 @@ export function compileUserFilter(expression: string): (user: StoredUser) => boo
 }
 
 /** Groups filter only on `displayName eq "…"`, case-insensitively (attribute and value); anything else is refused. */
-export function compileGroupFilter(expression: string): (group: StoredGroup) => boolean {
-  const { attr, value } = parseEqFilter(expression);
-  if (attr.toLowerCase() !== 'displayname') throw new SlackError('invalid_filter');
+export function compileGroupFilter(raw: unknown): (group: StoredGroup) => boolean {
+  const { attr, value } = parseEqFilter(raw);
+  if (attr.toLowerCase() !== 'displayname') throw new SlackError('invalid_query', { message: `cannot filter on ${attr}` });
   const wanted = value.toLowerCase();
   return (g) => g.displayName.toLowerCase() === wanted;
 }

@@ -2,7 +2,7 @@
  * Slack's SCIM rate limits as token buckets [spec §7]: one org-wide bucket per set (writes, reads)
  * plus one per endpoint, all shared by every client of this emulator instance (one Slack org).
  */
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, endpointBudgetKey, isWriteMethod, type RateLimitRule } from '../core/slack';
+import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, endpointBudgetKey, isWriteMethod, type RateLimitRule } from '../targets/slack/facts';
 
 export interface RateLimitSetting {
   enabled: boolean;
@@ -32,7 +32,8 @@ export class TokenBucket {
   }
 }
 
-export type Resource = 'Users' | 'Users/:id' | 'Groups' | 'Groups/:id';
+/** What a request counts against; discovery reads (ResourceTypes, Schemas) have only the org read set. */
+export type Resource = 'Users' | 'Users/:id' | 'Groups' | 'Groups/:id' | 'ResourceTypes' | 'Schemas';
 
 export class RateLimiter {
   private setting: Required<RateLimitSetting>;

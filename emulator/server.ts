@@ -5,12 +5,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import { SCHEMAS } from '../core/slack';
 import { CONTROL_BASE, registerControls } from './controls';
 import { SlackError, errorBody } from './errors';
 import { EmulatedOrg } from './org';
 import { SCIM_BASE } from './pipeline';
 import type { RateLimitSetting } from './rate-limit';
+import { registerDiscoveryRoutes, PUBLIC_ROUTES } from './routes-discovery';
 import { registerGroupRoutes } from './routes-groups';
 import { registerUserRoutes } from './routes-users';
 
@@ -29,8 +29,6 @@ export interface RunningEmulator {
 
 const BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
-const PUBLIC_ROUTES = new Set([`${SCIM_BASE}/ServiceProviderConfigs`, `${SCIM_BASE}/ServiceProviderConfig`]);
-
 function hasToken(req: FastifyRequest, token: string): boolean {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   if (!match) return false;
@@ -39,18 +37,24 @@ function hasToken(req: FastifyRequest, token: string): boolean {
   return sent.length === expected.length && timingSafeEqual(sent, expected);
 }
 
-const serviceProviderConfig = {
-  schemas: [SCHEMAS.serviceProviderConfig],
-  patch: { supported: true },
-  bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
-  filter: { supported: false, maxResults: 0 },
-  changePassword: { supported: false },
-  sort: { supported: false },
-  etag: { supported: false },
-  authenticationSchemes: [
-    { type: 'oauthbearertoken', name: 'OAuth Bearer Token', description: 'Authentication with an OAuth token with the admin scope', primary: true },
-  ],
-};
+/** The methods a SCIM endpoint may be called with; those it does not serve answer 405. */
+const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * Slack answers a known endpoint called with a method it does not serve with 405 `method_not_allowed`
+ * (an unknown path stays 404 `bad_endpoint`). Registered after every SCIM route, for their paths.
+ */
+function answerUnsupportedMethods(app: FastifyInstance, paths: Iterable<string>): void {
+  for (const url of [...paths]) {
+    const allowed = HTTP_METHODS.filter((method) => app.hasRoute({ url, method }));
+    const refused = HTTP_METHODS.filter((method) => !allowed.includes(method));
+    app.route({
+      method: refused,
+      url,
+      handler: async (_req, reply) => reply.code(405).header('allow', allowed.join(', ')).send(errorBody('method_not_allowed', 405)),
+    });
+  }
+}
 
 /** Builds the fastify app without listening (also usable with app.inject). */
 export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
@@ -99,9 +103,14 @@ export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
 
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody('bad_endpoint', 404)));
 
-  for (const path of PUBLIC_ROUTES) app.get(path, async () => serviceProviderConfig);
+  const scimPaths = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith(SCIM_BASE)) scimPaths.add(route.url);
+  });
+  registerDiscoveryRoutes(app, org);
   registerUserRoutes(app, org);
   registerGroupRoutes(app, org);
+  answerUnsupportedMethods(app, scimPaths);
   registerControls(app, org);
   return app;
 }

@@ -1,9 +1,9 @@
 /** User operations against the store: Slack's cross-user rules (uniqueness, team field limit) and update rules. */
-import { scimPatch, patchBodyValidation, ScimError, type ScimPatch, type ScimResource } from 'scim-patch';
-import { LIMITS, SCHEMAS } from '../core/slack';
+import { LIMITS, SCHEMAS } from '../targets/slack/facts';
 import { SlackError } from './errors';
 import { compileUserFilter } from './list';
 import type { Store } from './store';
+import { applyUserPatch } from './users-patch';
 import { emptyProfile, normalizeUser, toPatchBase, type GuestInfo, type NormalizedUser, type Profile, type StoredUser, type UserFields } from './users';
 
 export class UserService {
@@ -16,10 +16,11 @@ export class UserService {
   }
 
   /** All users in creation order, deactivated ones included (see README). */
-  list(filterExpression: string | undefined): StoredUser[] {
+  list(filterParam: unknown): StoredUser[] {
     const all = [...this.store.users.values()];
-    if (filterExpression === undefined || filterExpression === '') return all;
-    return all.filter(compileUserFilter(filterExpression));
+    // Absent: no filter. Present, even empty, it must read (an empty one is no_filters).
+    if (filterParam === undefined) return all;
+    return all.filter(compileUserFilter(filterParam));
   }
 
   create(body: unknown): StoredUser {
@@ -51,7 +52,7 @@ export class UserService {
   patch(id: string, body: unknown, location: string): StoredUser {
     const user = this.get(id);
     const base = toPatchBase(user, location);
-    const patched = applyPatchOps(structuredClone(base), body);
+    const patched = applyUserPatch(structuredClone(base), body);
     if (patched.profileUrl !== base.profileUrl) throw new SlackError('invalid_request_payload', { message: 'PATCH cannot change profileUrl' });
     // userName and nickName are one value in Slack: a changed nickName renames the user.
     if (patched.nickName !== base.nickName && patched.userName === base.userName && typeof patched.nickName === 'string') {
@@ -127,67 +128,4 @@ export class UserService {
 
 function sameGuest(a: GuestInfo | null, b: GuestInfo | null): boolean {
   return a === null || b === null ? a === b : a.expiration === b.expiration;
-}
-
-/** Extension URNs a PatchOp may address as a whole (scim-patch reads such a path as `<urn up to the last colon>` + attribute). */
-const EXTENSIONS = [SCHEMAS.enterprise, SCHEMAS.profile, SCHEMAS.guest];
-
-function extensionUrn(key: string): string | undefined {
-  return EXTENSIONS.find((urn) => urn.toLowerCase() === key.trim().toLowerCase());
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** add merges into the extension object, replace sets it, remove deletes it. */
-function applyToExtension(doc: Record<string, unknown>, op: string, urn: string, value: unknown): void {
-  if (op === 'remove') {
-    delete doc[urn];
-    return;
-  }
-  if (!isPlainObject(value)) throw new SlackError('invalid_request_payload', { message: `${urn} needs an object value` });
-  const current = doc[urn];
-  doc[urn] = op === 'add' && isPlainObject(current) ? { ...current, ...value } : { ...value };
-}
-
-type PatchOperation = ScimPatch['Operations'][number];
-
-/**
- * Applies a v2 PatchOp body (mutating `doc`): operations on a whole extension (its URN as path, or as a
- * key of a path-less value) are applied here, everything else with scim-patch, in the body's order.
- * A malformed body or operation is Slack's invalid_request_payload.
- */
-function applyPatchOps(doc: Record<string, unknown>, body: unknown): Record<string, unknown> {
-  try {
-    patchBodyValidation(body as ScimPatch);
-    let current = doc;
-    const apply = (op: PatchOperation) => {
-      current = scimPatch(current as unknown as ScimResource, [op], { mutateDocument: true, treatMissingAsAdd: true }) as unknown as Record<string, unknown>;
-    };
-    for (const op of (body as ScimPatch).Operations) {
-      const kind = op.op.toLowerCase();
-      const raw = op as { path?: unknown; value?: unknown };
-      const urn = typeof raw.path === 'string' ? extensionUrn(raw.path) : undefined;
-      if (urn) {
-        applyToExtension(current, kind, urn, raw.value);
-      } else if (raw.path === undefined && isPlainObject(raw.value)) {
-        const rest: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(raw.value)) {
-          const keyUrn = extensionUrn(key);
-          if (keyUrn) applyToExtension(current, kind, keyUrn, value);
-          else rest[key] = value;
-        }
-        if (Object.keys(rest).length > 0) apply({ ...op, value: rest } as PatchOperation);
-      } else {
-        apply(op);
-      }
-    }
-    return current;
-  } catch (err) {
-    if (err instanceof ScimError || err instanceof TypeError) {
-      throw new SlackError('invalid_request_payload', { message: err.message });
-    }
-    throw err;
-  }
 }

@@ -3,7 +3,7 @@
  * store (normalizeUser), and a stored user becomes the SCIM resource Slack would answer (toScimUser).
  * No store access here: uniqueness and team-wide limits are checked by users-service.ts.
  */
-import { LIMITS, SCHEMAS, type SlackErrorCode } from '../core/slack';
+import { LIMITS, SCHEMAS, type SlackErrorCode } from '../targets/slack/facts';
 import { SlackError } from './errors';
 
 export interface Address {
@@ -319,6 +319,8 @@ export function normalizeUser(body: unknown): NormalizedUser {
 export function toScimUser(u: StoredUser, location: string, groups: ReadonlyArray<{ value: string; display: string }> = []): Json {
   const p = u.profile;
   const c = p.custom;
+  // Typed as a request would target them [spec §3: type "mobile" → primaryPhone, "work" → mobilePhone],
+  // so a number reads back with the type it was sent with and a resent resource moves nothing.
   const phones = [
     ...(p.primaryPhone !== null ? [{ value: p.primaryPhone, type: 'mobile', primary: true }] : []),
     ...(p.mobilePhone !== null ? [{ value: p.mobilePhone, type: 'work', primary: false }] : []),

@@ -2,7 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
-import { resolveSecretKey } from '../db/secrets';
+import { resolveSecretKey } from '../secrets/secrets';
 import { createWorker } from './worker';
 
 /** `npm run worker`: one worker process against an existing Temporal server and database. */

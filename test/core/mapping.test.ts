@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DirectoryUserFields, type DirectoryUser, type DirectoryUserInput } from '../../core/directory';
-import { USER_MAPPING, diffScimUser, toScimUser } from '../../core/mapping';
-import { SlackUser, type ScimUserPayload } from '../../core/scim-user';
-import { SCHEMAS } from '../../core/slack';
+import { DEFAULT_COMPARE, USER_MAPPING, diffScimUser as diffWith, toScimUser } from '../../core/mapping';
+import { ScimUser, type ScimUserPayload } from '../../core/scim-user';
+import { SCHEMAS } from '../../targets/slack/facts';
+import { SLACK_COMPARE } from '../../targets/slack/mapping';
+
+/** The seed's table as Slack compares it (targets/slack/mapping.ts). */
+const diffScimUser = (desired: ScimUserPayload, actual: ScimUser, options: { sendDisplayName?: boolean } = {}) => diffWith(desired, actual, { ...options, compare: SLACK_COMPARE });
 
 const ENT = SCHEMAS.enterprise;
 
@@ -16,10 +20,10 @@ const full = (): DirectoryUser =>
   user({
     username: 'ada',
     email: 'Ada@Example.test',
-    firstname: 'Ada',
-    middlename: 'King',
-    lastname: 'Lovelace',
-    displayname: 'ada.l',
+    firstName: 'Ada',
+    middleName: 'King',
+    lastName: 'Lovelace',
+    displayName: 'ada.l',
     jobTitle: 'Analyst',
     location: 'London HQ',
     addresses: [{ type: 'work', streetAddress: '1 Main St', locality: 'London', region: 'LDN', postalCode: 'N1', country: 'GB' }],
@@ -30,9 +34,9 @@ const full = (): DirectoryUser =>
   });
 
 /** What Slack would answer for a user created from `p`: lowercased userName, no types echoed, nulls for unset. */
-function asSlack(p: ScimUserPayload, extra: Record<string, unknown> = {}): SlackUser {
+function asSlack(p: ScimUserPayload, extra: Record<string, unknown> = {}): ScimUser {
   const ent = p[ENT];
-  return SlackUser.parse({
+  return ScimUser.parse({
     schemas: p.schemas,
     id: 'U123',
     externalId: '',
@@ -59,7 +63,7 @@ describe('USER_MAPPING table', () => {
   it('has one row per line of the seed table, plus marked extras', () => {
     const seed = USER_MAPPING.filter((r) => !r.extra);
     expect(seed.map((r) => r.directory)).toEqual([
-      'id', 'username', 'password', 'firstname', 'lastname', 'middlename', 'displayname', 'email',
+      'id', 'username', 'password', 'firstName', 'lastName', 'middleName', 'displayName', 'email',
       '!suspended && !passwordExpired', 'jobTitle', 'meta.location',
       'addresses[].type', 'addresses[].streetAddress', 'addresses[].locality', 'addresses[].region', 'addresses[].postalCode', 'addresses[].country',
       'phoneNumbers[].type', 'phoneNumbers[].value',
@@ -81,9 +85,9 @@ describe('toScimUser: each row lands at its SCIM path', () => {
   it.each<[string, (p: ScimUserPayload) => unknown, unknown]>([
     ['externalId ← id', (p) => p.externalId, 'dir-1'],
     ['userName ← username', (p) => p.userName, 'ada'],
-    ['name.givenName ← firstname', (p) => p.name?.givenName, 'Ada'],
-    ['name.familyName ← lastname', (p) => p.name?.familyName, 'Lovelace'],
-    ['name.middleName ← middlename', (p) => p.name?.middleName, 'King'],
+    ['name.givenName ← firstName', (p) => p.name?.givenName, 'Ada'],
+    ['name.familyName ← lastName', (p) => p.name?.familyName, 'Lovelace'],
+    ['name.middleName ← middleName', (p) => p.name?.middleName, 'King'],
     ['emails ← email (primary work)', (p) => p.emails, [{ type: 'work', primary: true, value: 'Ada@Example.test' }]],
     ['active ← !suspended && !passwordExpired', (p) => p.active, true],
     ['title ← jobTitle', (p) => p.title, 'Analyst'],
@@ -146,7 +150,7 @@ describe('toScimUser: each row lands at its SCIM path', () => {
   });
 });
 
-describe('diffScimUser', () => {
+describe('diffScimUser with Slack\'s comparisons', () => {
   it('finds nothing to do when Slack matches the directory', () => {
     expect(diffScimUser(toScimUser(full()), asSlack(toScimUser(full())))).toEqual([]);
     expect(diffScimUser(toScimUser(user()), asSlack(toScimUser(user())))).toEqual([]);
@@ -154,9 +158,9 @@ describe('diffScimUser', () => {
 
   it.each<[string, Partial<DirectoryUserInput>, string, unknown]>([
     ['username', { username: 'ada2' }, 'userName', 'ada2'],
-    ['firstname', { firstname: 'Augusta' }, 'name.givenName', 'Augusta'],
-    ['lastname', { lastname: 'Byron' }, 'name.familyName', 'Byron'],
-    ['middlename', { middlename: 'Ada' }, 'name.middleName', 'Ada'],
+    ['firstName', { firstName: 'Augusta' }, 'name.givenName', 'Augusta'],
+    ['lastName', { lastName: 'Byron' }, 'name.familyName', 'Byron'],
+    ['middleName', { middleName: 'Ada' }, 'name.middleName', 'Ada'],
     ['email', { email: 'new@example.test' }, 'emails', [{ type: 'work', primary: true, value: 'new@example.test' }]],
     ['suspended', { suspended: true }, 'active', false],
     ['passwordExpired', { passwordExpired: true }, 'active', false],
@@ -192,7 +196,7 @@ describe('diffScimUser', () => {
 
   it('replaces a blanked scalar with "" and removes an emptied list', () => {
     const actual = asSlack(toScimUser(full()));
-    const desired = toScimUser({ ...full(), middlename: '', addresses: [], phoneNumbers: [] });
+    const desired = toScimUser({ ...full(), middleName: '', addresses: [], phoneNumbers: [] });
     expect(diffScimUser(desired, actual)).toEqual([
       { op: 'replace', path: 'name.middleName', value: '' },
       { op: 'remove', path: 'addresses' },
@@ -219,5 +223,25 @@ describe('diffScimUser', () => {
     const addresses = [{ type: 'home', locality: 'Bath' }, { type: 'work', locality: 'London', primary: true }];
     const actual = asSlack(toScimUser(user()), { addresses: [{ locality: 'London', primary: true }] });
     expect(diffScimUser(toScimUser(user({ addresses })), actual)).toEqual([]);
+  });
+});
+
+describe('diffScimUser on any SCIM 2.0 target (RFC comparisons)', () => {
+  const rfc = (desired: ScimUserPayload, actual: ScimUser) => diffWith(desired, actual, { sendDisplayName: true, compare: DEFAULT_COMPARE });
+  const base = () => toScimUser(DirectoryUserFields.parse({ username: 'ada', email: 'ada@example.com' }) as DirectoryUser, { sendDisplayName: true });
+
+  it('compares whole lists: a second address or a third phone number is a change', () => {
+    const want = toScimUser({ ...DirectoryUserFields.parse({ username: 'ada', email: 'ada@example.com', addresses: [{ locality: 'London' }, { locality: 'Paris' }] }), id: 'u' }, { sendDisplayName: true });
+    const have = ScimUser.parse({ id: 'X', ...want, addresses: [{ locality: 'London' }] });
+    expect(rfc(want, have)).toEqual([{ op: 'replace', path: 'addresses', value: want.addresses }]);
+    expect(rfc(want, ScimUser.parse({ id: 'X', ...want }))).toEqual([]);
+  });
+
+  it('does not take a missing middleName as in step (no Slack leniency), and reads a missing active as active', () => {
+    const want = toScimUser({ ...DirectoryUserFields.parse({ username: 'ada', email: 'ada@example.com', middleName: 'K' }), id: 'u' }, { sendDisplayName: true });
+    const { active: _active, ...rest } = want;
+    const have = ScimUser.parse({ id: 'X', ...rest, name: { ...want.name, middleName: undefined } });
+    expect(rfc(want, have)).toEqual([{ op: 'replace', path: 'name.middleName', value: 'K' }]);
+    expect(rfc(base(), ScimUser.parse({ id: 'X', ...base(), active: undefined }))).toEqual([]);
   });
 });

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildApi } from '../../client/api';
-import { program } from '../../client/cli/common';
-import { connectorCommands } from '../../client/cli/connectors';
-import { eventCommands } from '../../client/cli/events';
-import { groupCommands } from '../../client/cli/groups';
-import { userCommands } from '../../client/cli/users';
+import { buildApi } from '../../api/app';
+import { program } from '../../cli/program';
+import { connectorCommands } from '../../cli/commands/connectors';
+import { eventCommands } from '../../cli/commands/events';
+import { groupCommands } from '../../cli/commands/groups';
+import { userCommands } from '../../cli/commands/users';
 import { SETTINGS } from '../../core/config';
 import type { Db } from '../../db/client';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, type RateLimitRule } from '../../core/slack';
+import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, type RateLimitRule } from '../../targets/slack/facts';
 import {
   type BucketState,
   DEFAULT_SAFETY,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Bucket, bucketsFor, maxGrants } from '../../core/token-bucket';
 import { type Database, type Db, openDatabase } from '../../db/client';
 import { type Governor, type GovernorOptions, createGovernor } from '../../db/governor';

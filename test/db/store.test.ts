@@ -5,7 +5,7 @@ import { createConnector, getConnector, listConnectors, scimCredentials } from '
 import { listEvents, recordEvent } from '../../db/events';
 import { getLink, saveLink } from '../../db/links';
 import { createUser, listUsers } from '../../db/users';
-import { generateKey, parseKey } from '../../db/secrets';
+import { generateKey, parseKey } from '../../secrets/secrets';
 
 // The database layer on embedded PGlite: migrations apply, and the queries behave.
 let database: Database;
@@ -51,10 +51,10 @@ describe('users, links and events', () => {
   it('keep the known Slack ID when a later attempt fails', async () => {
     const c = await createConnector(database.db, key, { label: 'L', teamName: 't', teamDomain: 't.slack.com' });
     const u = await createUser(database.db, DirectoryUserFields.parse({ username: 'linked', email: 'linked@example.com' }));
-    await saveLink(database.db, { connectorId: c.id, userId: u.id, slackId: 'U0000000001', state: 'active' });
+    await saveLink(database.db, { connectorId: c.id, userId: u.id, remoteId: 'U0000000001', state: 'active' });
     await saveLink(database.db, { connectorId: c.id, userId: u.id, state: 'failed', lastErrorCode: 'email_taken', lastError: 'x' });
-    expect(await getLink(database.db, c.id, u.id)).toMatchObject({ slackId: 'U0000000001', state: 'failed', lastErrorCode: 'email_taken' });
-    await saveLink(database.db, { connectorId: c.id, userId: u.id, slackId: 'U0000000001', state: 'active' });
+    expect(await getLink(database.db, c.id, u.id)).toMatchObject({ remoteId: 'U0000000001', state: 'failed', lastErrorCode: 'email_taken' });
+    await saveLink(database.db, { connectorId: c.id, userId: u.id, remoteId: 'U0000000001', state: 'active' });
     expect(await getLink(database.db, c.id, u.id)).toMatchObject({ state: 'active', lastErrorCode: null });
   });
 

@@ -189,7 +189,7 @@ describe('admin API: identity management', () => {
 
     const on = await call('PATCH', `/v1/connectors/${c.id}/idm`, { groupManagement: true, usersChooseDisplayName: true });
     expect(on.body).toMatchObject({ groupManagement: true, usersChooseDisplayName: true });
-    expect(on.body.warning).toMatch(/choose their own display name/);
+    expect(on.body.warnings).toEqual([expect.objectContaining({ code: 'users_choose_display_name', message: expect.stringMatching(/choose their own display name/) })]);
     expect(await takeIntents()).toEqual([`group ${c.id} ${groupId}`]);
 
     expect((await call('PATCH', `/v1/connectors/${c.id}/idm`, {})).body.detail).toMatch(/at least one setting/);
@@ -232,16 +232,16 @@ describe('admin API: links, sync and events', () => {
   it('lists a connector’s links, and with state=stuck only the quarantined users', async () => {
     const c = await newConnector({ scimBaseUrl: h.emulator.baseUrl, scimToken: h.slackToken });
     const [a, b, s] = [await newUser(), await newUser(), await newUser()];
-    await saveLink(h.db, { connectorId: c.id, userId: a, slackId: 'UA', state: 'active' });
+    await saveLink(h.db, { connectorId: c.id, userId: a, remoteId: 'UA', state: 'active' });
     await saveLink(h.db, { connectorId: c.id, userId: b, state: 'failed', lastErrorCode: 'invalid_email', lastError: 'Slack refused the email' });
-    await saveLink(h.db, { connectorId: c.id, userId: s, slackId: 'US', state: 'stuck', lastErrorCode: 'unreachable', lastError: 'kept failing' });
+    await saveLink(h.db, { connectorId: c.id, userId: s, remoteId: 'US', state: 'stuck', lastErrorCode: 'unreachable', lastError: 'kept failing' });
 
     const all = await call('GET', `/v1/connectors/${c.id}/users`);
     expect(all.status).toBe(200);
     expect(all.body.items.map((l: { userId: string }) => l.userId)).toEqual([a, b, s].sort());
-    expect(all.body.items).toContainEqual(expect.objectContaining({ userId: b, state: 'failed', lastErrorCode: 'invalid_email', lastError: 'Slack refused the email', slackId: null }));
+    expect(all.body.items).toContainEqual(expect.objectContaining({ userId: b, state: 'failed', lastErrorCode: 'invalid_email', lastError: 'Slack refused the email', remoteId: null }));
     const stuck = await call('GET', `/v1/connectors/${c.id}/users?state=stuck`);
-    expect(stuck.body.items).toEqual([expect.objectContaining({ userId: s, slackId: 'US', state: 'stuck', lastErrorCode: 'unreachable', updatedAt: expect.any(String) })]);
+    expect(stuck.body.items).toEqual([expect.objectContaining({ userId: s, remoteId: 'US', state: 'stuck', lastErrorCode: 'unreachable', updatedAt: expect.any(String) })]);
 
     const first = await call('GET', `/v1/connectors/${c.id}/users?limit=2`);
     expect(first.body.items).toHaveLength(2);
@@ -269,6 +269,10 @@ describe('admin API: links, sync and events', () => {
     expect(res.body.items).toEqual([expect.objectContaining({ type: 'idm_integration_activate', connectorId: c.id })]);
     expect((await call('GET', `/v1/events?connectorId=${c.id}&until=2000-01-01T00:00:00Z`)).body.items).toEqual([]);
     expect((await call('GET', '/v1/events?type=nope')).body.detail).toMatch(/^query: type: /);
-    expect((await call('GET', '/v1/events?since=yesterday')).body.detail).toMatch(/^query: since: /);
+    // Relative forms are accepted; anything else is refused naming the forms that are.
+    expect((await call('GET', `/v1/events?connectorId=${c.id}&since=2h`)).body.items).toEqual([expect.objectContaining({ type: 'idm_integration_activate' })]);
+    expect((await call('GET', `/v1/events?connectorId=${c.id}&since=yesterday`)).body.items).toHaveLength(1);
+    expect((await call('GET', `/v1/events?connectorId=${c.id}&until=7d`)).body.items).toEqual([]);
+    expect((await call('GET', '/v1/events?since=last%20tuesday')).body.detail).toMatch(/^query: since: not a time: use an ISO 8601 date or time .* 15m, 2h, 7d/);
   });
 });

@@ -37,7 +37,7 @@ async function newGroup(name = `${tag}-group-${++n}`, members: string[] = []): P
   const res = await h.call('POST', '/v1/groups', { name });
   expect(res.status).toBe(201);
   mine.push(res.body.id);
-  for (const m of members) expect((await h.call('PUT', `/v1/groups/${res.body.id}/members/${m}`)).status).toBe(204);
+  for (const m of members) expect((await h.call('PUT', `/v1/groups/${res.body.id}/members/${m}`)).status).toBe(200);
   return res.body.id;
 }
 
@@ -111,9 +111,9 @@ describe('admin API: groups', () => {
     const u = await newUser();
     await takeIntents();
 
-    expect((await h.call('PUT', `/v1/groups/${g}/members/${u}`)).status).toBe(204);
+    expect((await h.call('PUT', `/v1/groups/${g}/members/${u}`)).status).toBe(200);
     expect(await takeIntents()).toEqual(sorted(user(c, u), group(c, g)));
-    expect((await h.call('PUT', `/v1/groups/${g}/members/${u}`)).status).toBe(204);
+    expect((await h.call('PUT', `/v1/groups/${g}/members/${u}`)).status).toBe(200);
     expect(await takeIntents()).toEqual([]); // already a member: nothing changed
 
     // Removed before Slack ever had them (no link): no connector is concerned any more.
@@ -123,7 +123,7 @@ describe('admin API: groups', () => {
 
     // Linked to Slack: losing the group still has the connector look at them (to deactivate them).
     await h.call('PUT', `/v1/groups/${g}/members/${u}`);
-    await saveLink(h.db, { connectorId: c, userId: u, slackId: `W${n}`, state: 'active' });
+    await saveLink(h.db, { connectorId: c, userId: u, remoteId: `W${n}`, state: 'active' });
     await takeIntents();
     expect((await h.call('DELETE', `/v1/groups/${g}/members/${u}`)).status).toBe(204);
     expect(await takeIntents()).toEqual(sorted(user(c, u), group(c, g)));
@@ -208,8 +208,11 @@ describe('admin API: binding groups to connectors', () => {
 
     const refused = await h.call('PUT', `/v1/connectors/${c}/groups/${g}`);
     expect(refused.status).toBe(409);
-    expect(refused.body.detail).toMatch(/cannot re-enable a disabled group/);
-    expect(refused.body.detail).toMatch(/turn group management off/);
+    // It says what Bindery did (nothing to the Slack group) and what to do, in HTTP words.
+    expect(refused.body.detail).toMatch(/Bindery left the group in the target as it was/);
+    expect(refused.body.detail).toMatch(/SCIM has no way to enable a disabled group/);
+    expect(refused.body.detail).toContain(`turn group management off for this connector (PATCH /v1/connectors/${c}/idm {"groupManagement": false})`);
+    expect(refused.body.detail).not.toMatch(/bindery connector/);
     expect(await takeIntents()).toEqual([]);
 
     // With group management off, Slack's groups are not touched: binding again is allowed.
@@ -240,7 +243,7 @@ describe('admin API: binding groups to connectors', () => {
     const allowed = await h.call('PUT', `/v1/connectors/${second}/groups/${g}`, { override: reason });
     expect(allowed.status).toBe(201);
     expect(allowed.body).toMatchObject({ state: 'bound', overrideReason: reason });
-    expect(allowed.body.warning).toMatch(/will deactivate its members/);
+    expect(allowed.body.warnings).toEqual([expect.objectContaining({ code: 'bound_twice', message: expect.stringMatching(/will deactivate its members/) })]);
     expect(await takeIntents()).toEqual(sorted(...members.map((m) => user(second, m)), group(second, g)));
     const [row] = await h.db.select().from(connectorGroups).where(and(eq(connectorGroups.connectorId, second), eq(connectorGroups.groupId, g)));
     expect(row?.overrideReason).toBe(reason);

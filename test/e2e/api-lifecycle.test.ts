@@ -63,7 +63,7 @@ describe('deleting the application (R2)', () => {
     const missing = await h.call('DELETE', `/v1/connectors/${c}`);
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ title: 'Confirmation required' });
-    expect(missing.body.detail).toMatch(/give the number of applications you are deleting: \?confirm=1 \(CLI: --confirm 1\)/);
+    expect(missing.body.detail).toMatch(/give the number of applications you are deleting: \?confirm=1\.$/);
     expect(missing.body.detail).toMatch(/Slack users stay active/);
     const wrong = await h.call('DELETE', `/v1/connectors/${c}?confirm=2`);
     expect(wrong.status).toBe(400);
@@ -84,7 +84,7 @@ describe('deleting the application (R2)', () => {
     const workflowId = `user-sync/${c}/${members[0]}`;
     expect((await h.client.workflow.getHandle(workflowId).describe()).status.name).toBe('RUNNING');
     // State that must go with it: a group link, and an intent no dispatcher has claimed yet.
-    await saveGroupLink(h.db, { connectorId: c, groupId, slackGroupId: 'S123', state: 'synced', memberCount: 3 });
+    await saveGroupLink(h.db, { connectorId: c, groupId, remoteGroupId: 'S123', state: 'synced', memberCount: 3 });
     await h.db.insert(syncIntents).values({ kind: 'user', connectorId: c, objectId: members[1]!, availableAt: new Date(Date.now() + 3_600_000) });
     await h.ok('POST', `/v1/connectors/${c}/sso/activate`);
 
@@ -142,7 +142,7 @@ describe('group management (G6) and the groups view', () => {
     const c = await newConnector(q);
     const { groupId, members } = await newGroup(q, 2, c);
     const [item] = await groupsView(q, c);
-    expect(item).toMatchObject({ groupId, state: 'bound', groupLink: { state: 'pending', slackGroupId: null, memberCount: 0, lastErrorCode: null, lastError: null, updatedAt: null } });
+    expect(item).toMatchObject({ groupId, state: 'bound', groupLink: { state: 'pending', remoteGroupId: null, memberCount: 0, lastErrorCode: null, lastError: null, updatedAt: null } });
     expect(await takeIntents(c)).toEqual([`group ${groupId}`, ...members.map((m) => `user ${m}`)].sort());
   });
 
@@ -152,25 +152,25 @@ describe('group management (G6) and the groups view', () => {
     const failed = (await newGroup(q, 1, c)).groupId;
     const fresh = (await newGroup(q, 1, c)).groupId;
     const removed = (await newGroup(q, 1, c)).groupId;
-    await saveGroupLink(q.db, { connectorId: c, groupId: synced, slackGroupId: 'S1', state: 'synced', memberCount: 1 });
+    await saveGroupLink(q.db, { connectorId: c, groupId: synced, remoteGroupId: 'S1', state: 'synced', memberCount: 1 });
     await saveGroupLink(q.db, { connectorId: c, groupId: failed, state: 'failed', lastErrorCode: 'invalid_name', lastError: 'Slack refused the name' });
-    await saveGroupLink(q.db, { connectorId: c, groupId: removed, slackGroupId: 'S4', state: 'synced', memberCount: 1 });
+    await saveGroupLink(q.db, { connectorId: c, groupId: removed, remoteGroupId: 'S4', state: 'synced', memberCount: 1 });
     // Unbinding stops the group's syncing: its link is disabled at once.
     await q.ok('DELETE', `/v1/connectors/${c}/groups/${removed}`);
-    expect(await getGroupLink(q.db, c, removed)).toMatchObject({ state: 'disabled', slackGroupId: 'S4', memberCount: 1 });
+    expect(await getGroupLink(q.db, c, removed)).toMatchObject({ state: 'disabled', remoteGroupId: 'S4', memberCount: 1 });
     let view = Object.fromEntries((await groupsView(q, c)).map((i) => [i.groupId, i.groupLink]));
     expect(view).toMatchObject({
-      [synced]: { state: 'synced', slackGroupId: 'S1', memberCount: 1 },
+      [synced]: { state: 'synced', remoteGroupId: 'S1', memberCount: 1 },
       [failed]: { state: 'failed', lastErrorCode: 'invalid_name', lastError: 'Slack refused the name' },
       [fresh]: { state: 'pending' },
-      [removed]: { state: 'disabled', slackGroupId: 'S4' },
+      [removed]: { state: 'disabled', remoteGroupId: 'S4' },
     });
     await takeIntents(c);
 
     await q.ok('PATCH', `/v1/connectors/${c}/idm`, { groupManagement: false });
     expect(await takeIntents(c)).toEqual([]);
     const rows = await q.db.select().from(groupLinks).where(eq(groupLinks.connectorId, c));
-    expect(rows.map((r) => `${r.groupId} ${r.state} ${r.slackGroupId} ${r.memberCount}`).sort()).toEqual([`${synced} disabled S1 1`, `${failed} disabled null 0`, `${removed} disabled S4 1`].sort());
+    expect(rows.map((r) => `${r.groupId} ${r.state} ${r.remoteGroupId} ${r.memberCount}`).sort()).toEqual([`${synced} disabled S1 1`, `${failed} disabled null 0`, `${removed} disabled S4 1`].sort());
     expect((await groupsView(q, c)).map((i) => i.groupLink.state)).toEqual(['disabled', 'disabled', 'disabled', 'disabled']);
     // Users are still managed (G6): a member's change is queued for this connector.
     const [member] = (await q.ok('GET', `/v1/groups/${synced}`)).memberIds as string[];
@@ -181,9 +181,9 @@ describe('group management (G6) and the groups view', () => {
     expect(await takeIntents(c)).toEqual([`group ${failed}`, `group ${fresh}`, `group ${synced}`].sort());
     view = Object.fromEntries((await groupsView(q, c)).map((i) => [i.groupId, i.groupLink]));
     // Managed again: queued, so pending until the group-sync records its outcome; the unbound one stays disabled.
-    expect(view).toMatchObject({ [synced]: { state: 'pending', slackGroupId: 'S1' }, [failed]: { state: 'pending' }, [fresh]: { state: 'pending' }, [removed]: { state: 'disabled' } });
+    expect(view).toMatchObject({ [synced]: { state: 'pending', remoteGroupId: 'S1' }, [failed]: { state: 'pending' }, [fresh]: { state: 'pending' }, [removed]: { state: 'disabled' } });
     await saveGroupLink(q.db, { connectorId: c, groupId: synced, state: 'synced' });
-    expect(await getGroupLink(q.db, c, synced)).toMatchObject({ state: 'synced', slackGroupId: 'S1', memberCount: 1, lastError: null });
+    expect(await getGroupLink(q.db, c, synced)).toMatchObject({ state: 'synced', remoteGroupId: 'S1', memberCount: 1, lastError: null });
   });
 });
 
@@ -209,10 +209,10 @@ describe('cascade progress (O3)', () => {
     const url = `/v1/connectors/${c}/groups/${groupId}/progress`;
     expect(await q.ok('GET', url)).toMatchObject({ members: 5, pendingIntents: 6, usersActive: 0, usersNotLinked: 5, groupState: 'pending' });
     await q.db.insert(userLinks).values([
-      { connectorId: c, userId: members[0]!, slackId: 'U0', state: 'active' },
+      { connectorId: c, userId: members[0]!, remoteId: 'U0', state: 'active' },
       { connectorId: c, userId: members[1]!, state: 'failed', lastErrorCode: 'invalid_email' },
       { connectorId: c, userId: members[2]!, state: 'creating' },
-      { connectorId: c, userId: members[3]!, slackId: 'U3', state: 'stuck' },
+      { connectorId: c, userId: members[3]!, remoteId: 'U3', state: 'stuck' },
     ]);
     await q.db.delete(syncIntents).where(and(eq(syncIntents.connectorId, c), eq(syncIntents.kind, 'group')));
     expect(await q.ok('GET', url)).toMatchObject({ members: 5, pendingIntents: 5, usersActive: 1, usersFailed: 1, usersPending: 1, usersStuck: 1, usersNotLinked: 1 });
@@ -228,7 +228,7 @@ describe('cascade progress (O3)', () => {
     const { groupId } = await newGroup(q, 1);
     const never = await q.call('GET', `/v1/connectors/${c}/groups/${groupId}/progress`);
     expect(never.status).toBe(404);
-    expect(never.body.detail).toMatch(/has never been bound to connector .*bind it first/);
+    expect(never.body.detail).toMatch(/has never been bound to connector .*Bind it first: PUT \/v1\/connectors\//);
     expect((await q.call('GET', `/v1/connectors/${c}/groups/grp_nope/progress`)).status).toBe(404);
     expect((await q.call('GET', `/v1/connectors/con_nope/groups/${groupId}/progress`)).status).toBe(404);
   });

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { RouteOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../client/api';
+import { buildApi } from '../../api/app';
 import type { Db } from '../../db/client';
 
 type Operation = {
@@ -74,7 +74,7 @@ describe('GET /openapi.json', () => {
 
   it('carries the request schemas generated from the zod schemas', () => {
     const createUser = doc.paths['/v1/users']!.post!.requestBody!.content['application/json']!.schema as { properties: Record<string, unknown>; required: string[] };
-    expect(Object.keys(createUser.properties)).toEqual(expect.arrayContaining(['username', 'email', 'firstname', 'phoneNumbers', 'addresses', 'employeeIdentifier', 'company']));
+    expect(Object.keys(createUser.properties)).toEqual(expect.arrayContaining(['username', 'email', 'firstName', 'phoneNumbers', 'addresses', 'employeeIdentifier', 'company']));
     expect(createUser.required).toEqual(expect.arrayContaining(['username', 'email']));
     const patchUser = doc.paths['/v1/users/{id}']!.patch!.requestBody!.content['application/json']!.schema as { required?: string[]; additionalProperties?: boolean };
     expect(patchUser.required ?? []).toEqual([]);

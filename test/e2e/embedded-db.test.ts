@@ -12,7 +12,7 @@ afterAll(() => h?.stop());
 it('syncs a directory user into Slack on the embedded database', async () => {
   const connector = await h.call('POST', '/v1/connectors', { label: 'Embedded', teamName: 'acme', teamDomain: 'acme.slack.com', scimBaseUrl: h.emulator.baseUrl, scimToken: h.slackToken });
   expect(connector.status).toBe(201);
-  const user = await h.call('POST', '/v1/users', { username: 'embedded', email: 'embedded@example.com', lastname: 'Lite' });
+  const user = await h.call('POST', '/v1/users', { username: 'embedded', email: 'embedded@example.com', lastName: 'Lite' });
   const group = await h.ok('POST', '/v1/groups', { name: 'Embedded' });
   await h.ok('PUT', `/v1/groups/${group.id}/members/${user.body.id}`);
   await h.ok('PUT', `/v1/connectors/${connector.body.id}/groups/${group.id}`, {});

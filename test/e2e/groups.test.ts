@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Harness, startHarness } from '../support/harness';
 
 // Groups and cascades end to end (G1–G8, X2): directory changes through the API → outbox → group-sync and
@@ -68,9 +68,9 @@ describe('group sync (G1, G8)', () => {
     const g = await group('Sales');
     await user('gs.seller', [g]);
     await expect.poll(() => slackGroup('Sales'), WAIT).toBeDefined();
-    const slackId = (await slackGroup('Sales')).id;
+    const remoteId = (await slackGroup('Sales')).id;
     await h.ok('PATCH', `/v1/groups/${g}`, { name: 'Revenue' });
-    await expect.poll(() => slackGroup('Revenue'), WAIT).toMatchObject({ id: slackId });
+    await expect.poll(() => slackGroup('Revenue'), WAIT).toMatchObject({ id: remoteId });
     expect(await slackGroup('Sales')).toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Harness, startHarness } from '../support/harness';
 
 // Every rule of the user lifecycle, end to end: admin API → outbox → dispatcher → user-sync workflow
@@ -30,7 +30,7 @@ const link = async (userId: string) => ((await h.call('GET', `/v1/connectors/${c
 
 describe('provisioning (U1, U2)', () => {
   it('creates an authorized user in Slack without any explicit sync request', async () => {
-    const id = await member({ username: 'lc.create', email: 'lc.create@example.com', firstname: 'Lin', lastname: 'Create', jobTitle: 'Engineer' });
+    const id = await member({ username: 'lc.create', email: 'lc.create@example.com', firstName: 'Lin', lastName: 'Create', jobTitle: 'Engineer' });
     await expect.poll(() => slackUser('lc.create'), WAIT).toMatchObject({ active: true, title: 'Engineer', name: { givenName: 'Lin' } });
     await expect.poll(() => events(id, 'user_create_provision'), WAIT).toEqual([expect.objectContaining({ outcome: 'success' })]);
   });
@@ -57,10 +57,10 @@ describe('updates (U3)', () => {
   });
 
   it('sends display names only while the connector says users cannot choose their own', async () => {
-    const id = await member({ username: 'lc.display', email: 'lc.display@example.com', displayname: 'Disp One' });
+    const id = await member({ username: 'lc.display', email: 'lc.display@example.com', displayName: 'Disp One' });
     await expect.poll(() => slackUser('lc.display'), WAIT).toMatchObject({ displayName: 'Disp One' });
     await h.ok('PATCH', `/v1/connectors/${connectorId}/idm`, { usersChooseDisplayName: true });
-    await h.ok('PATCH', `/v1/users/${id}`, { displayname: 'Disp Two', jobTitle: 'Changed' });
+    await h.ok('PATCH', `/v1/users/${id}`, { displayName: 'Disp Two', jobTitle: 'Changed' });
     await expect.poll(() => slackUser('lc.display'), WAIT).toMatchObject({ title: 'Changed' });
     expect((await slackUser('lc.display')).displayName).toBe('Disp One');
     await h.ok('PATCH', `/v1/connectors/${connectorId}/idm`, { usersChooseDisplayName: false });
@@ -76,14 +76,14 @@ describe('deactivation and return (U4)', () => {
     const username = `lc.${off.slice(0, 6)}`;
     const id = await member({ username, email: `${username}@example.com` });
     await expect.poll(() => slackUser(username), WAIT).toMatchObject({ active: true });
-    const slackId = (await slackUser(username)).id;
+    const remoteId = (await slackUser(username)).id;
 
     await h.ok('POST', `/v1/users/${id}/${off}`);
     await expect.poll(() => slackUser(username), WAIT).toMatchObject({ active: false });
     await expect.poll(() => events(id, eventType), WAIT).toEqual([expect.objectContaining({ outcome: 'success', message: expect.stringContaining(reason) })]);
 
     await h.ok('POST', `/v1/users/${id}/${on}`);
-    await expect.poll(() => slackUser(username), WAIT).toMatchObject({ active: true, id: slackId });
+    await expect.poll(() => slackUser(username), WAIT).toMatchObject({ active: true, id: remoteId });
     await expect.poll(async () => (await events(id, 'user_update_provision')).map((e) => e.message), WAIT).toEqual([expect.stringMatching(/^Reactivated/)]);
     expect((await h.slack('GET', '/Users?count=1000')).body.Resources.filter((u: any) => u.userName === username)).toHaveLength(1);
   });
@@ -122,7 +122,7 @@ describe('validation before sending (U5)', () => {
   });
 
   it('refuses a display name Slack would reject', async () => {
-    const id = await member({ username: 'lc.at', email: 'lc.at@example.com', displayname: '@boss' });
+    const id = await member({ username: 'lc.at', email: 'lc.at@example.com', displayName: '@boss' });
     await expect.poll(() => events(id, 'user_create_provision'), WAIT).toEqual([expect.objectContaining({ outcome: 'failure', errorCode: 'invalid_starts_with_at' })]);
   });
 });
@@ -142,14 +142,18 @@ describe('duplicate emails (U6)', () => {
     await h.slack('DELETE', `/Users/${earlier.body.id}`);
     const id = await member({ username: 'lc.returner', email: 'lc.returner@example.com' });
     await expect.poll(() => slackUser('lc.returner'), WAIT).toMatchObject({ id: earlier.body.id, active: true });
-    expect(await link(id)).toMatchObject({ slackId: earlier.body.id, state: 'active' });
+    expect(await link(id)).toMatchObject({ remoteId: earlier.body.id, state: 'active' });
   });
 });
 
 describe('guests (U9)', () => {
-  it('creates a guest as a member on Business+, saying the role must be changed in Slack', async () => {
+  it('creates a guest as a member on Business+, and lists them as needing an admin to change the role in Slack', async () => {
     const id = await member({ username: 'lc.guest', email: 'lc.guest@example.com', guest: true });
-    await expect.poll(() => events(id, 'user_create_provision'), WAIT).toEqual([expect.objectContaining({ outcome: 'success', message: expect.stringMatching(/full member.*Business\+/) })]);
+    await expect.poll(() => events(id, 'user_create_provision'), WAIT).toEqual([expect.objectContaining({ outcome: 'success' })]);
+    await expect.poll(() => events(id, 'user_update_provision'), WAIT).toEqual([
+      expect.objectContaining({ outcome: 'failure', errorCode: 'guest_role_manual', message: expect.stringMatching(/full member.*Business\+ cannot make guests.*change this account's role to guest/) }),
+    ]);
+    expect(await link(id)).toMatchObject({ state: 'needs_action', lastErrorCode: 'guest_role_manual' });
     expect((await slackUser('lc.guest'))[SCHEMAS.guest]?.type ?? null).toBeNull();
   });
 
@@ -177,7 +181,11 @@ describe('failures and retries', () => {
     await expect.poll(async () => (await h.slackControl('GET', '/stats')).body.endpoints['POST /Users']?.byStatus['429'] ?? 0, WAIT).toBeGreaterThan(0);
     await h.slackControl('POST', '/faults', { errorRate: 0, status: 500, latencyMs: 0 });
     await expect.poll(() => slackUser('lc.limited'), WAIT).toMatchObject({ active: true });
-    expect((await events(id)).filter((e) => e.outcome === 'failure')).toEqual([]);
+    // Every attempt leaves an event (U8): each 429 with Slack's code and the wait it asked for, then the success.
+    const throttled = (await events(id)).filter((e) => e.outcome === 'failure');
+    expect(throttled.length).toBeGreaterThan(0);
+    for (const e of throttled) expect(e).toMatchObject({ type: 'user_create_provision', errorCode: 'too_many_requests', message: expect.stringMatching(/Retried after \d+ s \(Retry-After\)/) });
+    expect(await events(id, 'user_create_provision')).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: 'success' })]));
   });
 
   it('quarantines a user whose transient failures outlast the retries, listed as stuck', async () => {

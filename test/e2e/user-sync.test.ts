@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIds } from '../../workflows/ids';
+import { syncWorkflowId } from '../../core/sync-kinds';
 import { type Harness, startHarness } from '../support/harness';
 import { historyText } from '../support/history';
 
@@ -37,7 +37,7 @@ async function eventsFor(userId: string, type?: string): Promise<any[]> {
 async function sync(userId: string): Promise<string> {
   const res = await h.call('POST', `/v1/connectors/${connectorId}/users/${userId}/sync`);
   expect(res.status).toBe(202);
-  expect(res.body.workflowId).toBe(workflowIds.userSync(connectorId, userId));
+  expect(res.body.workflowId).toBe(syncWorkflowId('user', connectorId, userId));
   return res.body.workflowId as string;
 }
 
@@ -57,7 +57,7 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
   });
 
   it('creates a directory user in Slack with the mapped attributes and one success event', async () => {
-    const userId = await newUser({ username: 'ada', email: 'Ada.Lovelace@example.com', firstname: 'Ada', lastname: 'Lovelace', jobTitle: 'Analyst', department: 'Engineering', company: 'Acme' });
+    const userId = await newUser({ username: 'ada', email: 'Ada.Lovelace@example.com', firstName: 'Ada', lastName: 'Lovelace', jobTitle: 'Analyst', department: 'Engineering', company: 'Acme' });
     const workflowId = await sync(userId);
 
     await expect.poll(() => slackUsersNamed('ada'), { timeout: 20_000 }).toHaveLength(1);
@@ -76,7 +76,7 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
   });
 
   it('coalesces repeated requests and never creates a second Slack user', async () => {
-    const userId = await newUser({ username: 'grace', email: 'grace@example.com', firstname: 'Grace' });
+    const userId = await newUser({ username: 'grace', email: 'grace@example.com', firstName: 'Grace' });
     await Promise.all([sync(userId), sync(userId), sync(userId)]);
     await expect.poll(() => eventsFor(userId, 'user_create_provision'), { timeout: 20_000 }).toHaveLength(1);
     expect(await slackUsersNamed('grace')).toHaveLength(1);
@@ -85,7 +85,7 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
   it('adopts an existing Slack user with the same userName instead of creating a duplicate', async () => {
     const pre = await h.slack('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'alan', emails: [{ value: 'alan@example.com', primary: true }] });
     expect(pre.status).toBe(201);
-    const userId = await newUser({ username: 'alan', email: 'alan@example.com', firstname: 'Alan', lastname: 'Turing' });
+    const userId = await newUser({ username: 'alan', email: 'alan@example.com', firstName: 'Alan', lastName: 'Turing' });
     await sync(userId);
 
     await expect.poll(() => eventsFor(userId, 'user_lookup_provision'), { timeout: 20_000 }).toHaveLength(1);
@@ -131,13 +131,13 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
   });
 
   it('keeps names, emails and tokens out of workflow history', async () => {
-    const secretish = { username: 'hopper2', email: 'secret.person@example.com', firstname: 'Zebulon', lastname: 'Quixotic', displayname: 'ZQ' };
+    const secretish = { username: 'hopper2', email: 'secret.person@example.com', firstName: 'Zebulon', lastName: 'Quixotic', displayName: 'ZQ' };
     const userId = await newUser(secretish);
     const workflowId = await sync(userId);
     await expect.poll(() => eventsFor(userId, 'user_create_provision'), { timeout: 20_000 }).toHaveLength(1);
     const text = await historyText(h.client, workflowId);
     expect(text).toContain(userId); // the scan reads decoded payloads
-    for (const needle of [secretish.email, 'secret.person', secretish.firstname, secretish.lastname, h.slackToken, 'hopper2']) {
+    for (const needle of [secretish.email, 'secret.person', secretish.firstName, secretish.lastName, h.slackToken, 'hopper2']) {
       expect(text.toLowerCase()).not.toContain(needle.toLowerCase());
     }
   });

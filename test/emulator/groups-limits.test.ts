@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENDPOINT_RATE_LIMITS, LIMITS, SCHEMAS } from '../../core/slack';
+import { ENDPOINT_RATE_LIMITS, LIMITS, SCHEMAS } from '../../targets/slack/facts';
 import { RateLimiter } from '../../emulator/rate-limit';
 import type { RunningEmulator } from '../../emulator/server';
 import { type Client, type Res, expectSlackError, groupBody, patchOp, startTestEmulator } from './helpers';

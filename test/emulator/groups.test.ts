@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Client, expectSlackError, groupBody, patchOp, startTestEmulator } from './helpers';
 import type { RunningEmulator } from '../../emulator/server';
 
@@ -99,14 +99,23 @@ describe('GET /Groups', () => {
     expect(none.body).toMatchObject({ totalResults: 0, Resources: [] });
   });
 
+  it('matches a quoted name holding double spaces', async () => {
+    const g = await client.createGroup('Two  Spaces');
+    const res = await client.scim('GET', `/Groups?filter=${encodeURIComponent('displayName eq "two  spaces"')}`);
+    expect(res.body.Resources.map((x: { id: string }) => x.id)).toEqual([g.id]);
+  });
+
   it.each([
-    'displayName co "Eng"',
-    'id eq "S1"',
-    'displayName eq "a" or displayName eq "b"',
-    'displayName eq 1',
-    'displayName eq',
-  ])('refuses the filter %s → invalid_filter', async (f) => {
-    expectSlackError(await client.scim('GET', `/Groups?filter=${encodeURIComponent(f)}`), 'invalid_filter');
+    ['', 'no_filters'],
+    ['displayName eq', 'incomplete_filter'],
+    ['displayName  eq "Eng"', 'incomplete_filter'],
+    ['(displayName eq "Eng"', 'invalid_filter_group'],
+    ['displayName co "Eng"', 'invalid_query'],
+    ['id eq "S1"', 'invalid_query'],
+    ['displayName eq "a" or displayName eq "b"', 'invalid_query'],
+    ['displayName eq 1', 'invalid_query'],
+  ] as const)('refuses the filter %j → %s', async (f, code) => {
+    expectSlackError(await client.scim('GET', `/Groups?filter=${encodeURIComponent(f)}`), code);
   });
 });
 
@@ -173,6 +182,14 @@ describe('PATCH /Groups/:id (v2 PatchOp)', () => {
     expect(ids(res.body)).toEqual([u[1]]);
     // A member that is not there: nothing to remove.
     expect(ids((await patch(g.id, { op: 'remove', path: `members[value eq "${u[2]}"]` })).body)).toEqual([u[1]]);
+  });
+
+  it('remove reads an unquoted member ID in the filter, as Slack documents it', async () => {
+    const { u, g } = await setup();
+    const res = await patch(g.id, { op: 'remove', path: `members[value eq ${u[0]}]` });
+    expect(res.status).toBe(200);
+    expect(ids(res.body)).toEqual([u[1]]);
+    expect(ids((await patch(g.id, { op: 'remove', path: `members[value eq ${u[1]}]` })).body)).toEqual([]);
   });
 
   it('remove on members removes all of them, even when a value is sent', async () => {

@@ -1,6 +1,6 @@
 /** Shared helpers for the emulator tests: a started emulator and a small HTTP client for it. */
 import { expect } from 'vitest';
-import { SCHEMAS, SLACK_ERRORS, type SlackErrorCode } from '../../core/slack';
+import { SCHEMAS, SLACK_ERRORS, type SlackErrorCode } from '../../targets/slack/facts';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import type { RateLimitSetting } from '../../emulator/rate-limit';
 

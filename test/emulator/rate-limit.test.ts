@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, SCHEMAS } from '../../core/slack';
+import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, SCHEMAS } from '../../targets/slack/facts';
 import { RateLimiter } from '../../emulator/rate-limit';
 import { startEmulator, type RunningEmulator } from '../../emulator/server';
 import { Client, type Res, TOKEN, expectSlackError, startTestEmulator, userBody } from './helpers';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Client, type Res, expectSlackError, startTestEmulator, userBody } from './helpers';
 import type { RunningEmulator } from '../../emulator/server';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Client, expectSlackError, startTestEmulator, userBody } from './helpers';
 import type { RunningEmulator } from '../../emulator/server';
 
@@ -95,14 +95,43 @@ describe('GET /Users filter', () => {
     expect(res.body).toMatchObject({ totalResults: 1, itemsPerPage: 1, startIndex: 1 });
   });
 
+  it('an empty filter answers 400 no_filters instead of listing everyone', async () => {
+    for (const query of ['?filter=', '?filter', `?filter=${encodeURIComponent('   ')}`]) {
+      expectSlackError(await list(query), 'no_filters');
+    }
+  });
+
+  it('reads a single term in parentheses, and spaces inside a quoted value', async () => {
+    expect(await names('(userName eq "alice")')).toEqual(['alice']);
+    expect(await names('userName eq "ali  ce"')).toEqual([]);
+  });
+
   it.each([
-    'userName eq',
-    'userName co "ali"',
-    'title eq "x"',
-    'userName eq "alice" or userName eq "bob"',
-    'emails[value eq "bob@example.com"]',
-    'userName eq true',
-  ])('refuses %j with invalid_filter', async (filter) => {
-    expectSlackError(await list(`?filter=${encodeURIComponent(filter)}`), 'invalid_filter');
+    ['userName eq', 'incomplete_filter'],
+    ['userName', 'incomplete_filter'],
+    ['userName eq "alice" and', 'incomplete_filter'],
+    ['userName  eq "alice"', 'incomplete_filter'],
+    [' userName eq "alice"', 'incomplete_filter'],
+    ['userName eq "alice" ', 'incomplete_filter'],
+    ['userName\teq "alice"', 'incomplete_filter'],
+    ['(userName eq "alice"', 'invalid_filter_group'],
+    ['userName eq "alice")', 'invalid_filter_group'],
+    ['()', 'invalid_filter_group'],
+    ['emails[value eq "bob@example.com"', 'invalid_filter_group'],
+    ['(emails[value eq "bob@example.com")]', 'invalid_filter_group'],
+    ['userName co "ali"', 'invalid_query'],
+    ['title eq "x"', 'invalid_query'],
+    ['userName eq "alice" or userName eq "bob"', 'invalid_query'],
+    ['emails[value eq "bob@example.com"]', 'invalid_query'],
+    ['userName eq true', 'invalid_query'],
+    ['userName eq "alice" "bob"', 'invalid_query'],
+    ['userName eq "alice" !', 'invalid_query'],
+  ] as const)('refuses %j with %s', async (filter, code) => {
+    expectSlackError(await list(`?filter=${encodeURIComponent(filter)}`), code);
+  });
+
+  it('refuses a filter given twice with invalid_query', async () => {
+    const f = encodeURIComponent('userName eq "alice"');
+    expectSlackError(await list(`?filter=${f}&filter=${f}`), 'invalid_query');
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SCHEMAS } from '../../core/slack';
+import { SCHEMAS } from '../../targets/slack/facts';
 import { type Client, expectSlackError, startTestEmulator, userBody } from './helpers';
 import type { RunningEmulator } from '../../emulator/server';
 
@@ -198,6 +198,98 @@ describe('PATCH /Users/:id', () => {
     const u = await client.createUser();
     expectSlackError(await client.scim('PATCH', `/Users/${u.id}`, { Operations: [] }), 'invalid_request_payload');
     expectSlackError(await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'frob', path: 'title', value: 'x' })), 'invalid_request_payload');
+  });
+});
+
+describe('PATCH: the forms Slack documents', () => {
+  const patch = (id: string, ...ops: unknown[]) => client.scim('PATCH', `/Users/${id}`, patchOp(...ops));
+
+  it('removing manager.managerId (the dot form) removes the manager', async () => {
+    const u = await client.createUser(richUser());
+    const res = await patch(u.id, { op: 'remove', path: `${ENT}:manager.managerId` });
+    expect(res.status).toBe(200);
+    expect(res.body[ENT].manager).toEqual({ managerId: null });
+    expect(res.body[ENT].department).toBe('R&D');
+    expect((await client.scim('GET', `/Users/${u.id}`)).body[ENT].manager).toEqual({ managerId: null });
+    // Setting it by the same path still works.
+    expect((await patch(u.id, { op: 'replace', path: `${ENT}:manager.managerId`, value: 'UBOSS00002' })).body[ENT].manager).toEqual({ managerId: 'UBOSS00002' });
+  });
+
+  it('remove on emails removes the secondary and keeps the primary', async () => {
+    const u = await client.createUser(richUser());
+    const res = await patch(u.id, { op: 'remove', path: 'emails' });
+    expect(res.status).toBe(200);
+    expect(res.body.emails).toEqual([{ value: 'rich@example.com', primary: true }]);
+    // The secondary is free again; with only the primary left, there is nothing Slack can remove.
+    await client.createUser({ emails: [{ value: 'rich2@example.com' }] });
+    expectSlackError(await patch(u.id, { op: 'remove', path: 'emails' }), 'missing_primary_email');
+  });
+
+  it('a filtered remove may take the secondary email, never the primary', async () => {
+    const u = await client.createUser(richUser());
+    expectSlackError(await patch(u.id, { op: 'remove', path: 'emails[primary eq true]' }), 'missing_primary_email');
+    expectSlackError(await patch(u.id, { op: 'remove', path: 'emails[primary eq true].value' }), 'missing_primary_email');
+    expect((await client.scim('GET', `/Users/${u.id}`)).body).toEqual(u);
+    const res = await patch(u.id, { op: 'remove', path: 'emails[value eq "rich2@example.com"]' });
+    expect(res.body.emails).toEqual([{ value: 'rich@example.com', primary: true }]);
+  });
+
+  it('add takes one object instead of an array for phoneNumbers and addresses', async () => {
+    const u = await client.createUser();
+    const res = await patch(u.id,
+      { op: 'add', path: 'phoneNumbers', value: { value: '+1 555 0007', type: 'work' } },
+      { op: 'add', path: 'addresses', value: { streetAddress: '9 Elm St', locality: 'Oslo' } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.phoneNumbers).toEqual([{ value: '+1 555 0007', type: 'work', primary: false }]);
+    expect(res.body.addresses).toEqual([{ streetAddress: '9 Elm St', locality: 'Oslo', region: null, postalCode: null, country: null, primary: true }]);
+    const more = await patch(u.id, { op: 'add', value: { phoneNumbers: { value: '+1 555 0008', type: 'mobile' } } });
+    expect(more.body.phoneNumbers).toEqual([
+      { value: '+1 555 0008', type: 'mobile', primary: true },
+      { value: '+1 555 0007', type: 'work', primary: false },
+    ]);
+  });
+
+  it('an address added as primary replaces the stored one', async () => {
+    const u = await client.createUser(richUser());
+    const res = await patch(u.id, { op: 'add', path: 'addresses', value: { streetAddress: '2 New Rd', locality: 'Rome', primary: true } });
+    expect(res.body.addresses).toEqual([{ streetAddress: '2 New Rd', locality: 'Rome', region: null, postalCode: null, country: null, primary: true }]);
+  });
+
+  it('takes roles as plain strings as well as objects', async () => {
+    const u = await client.createUser();
+    expect((await patch(u.id, { op: 'add', path: 'roles', value: ['admin'] })).body.roles).toEqual([{ value: 'admin', primary: true }]);
+    expect((await patch(u.id, { op: 'replace', path: 'roles', value: 'owner' })).body.roles).toEqual([{ value: 'owner', primary: true }]);
+    expect((await patch(u.id, { op: 'replace', value: { roles: ['lead'] } })).body.roles).toEqual([{ value: 'lead', primary: true }]);
+    expect((await patch(u.id, { op: 'replace', path: 'roles', value: [{ value: 'dev', primary: true }] })).body.roles).toEqual([{ value: 'dev', primary: true }]);
+    expectSlackError(await patch(u.id, { op: 'replace', path: 'roles', value: [3] }), 'roles_invalid');
+  });
+});
+
+describe('phone types', () => {
+  // Spec §3: in a request type "mobile" targets primaryPhone, type "work" or primary:false mobilePhone.
+  const phones = [{ value: '+1 555 0001', type: 'mobile' }, { value: '+1 555 0002', type: 'work' }];
+
+  it('a number reads back with the type it was sent with', async () => {
+    const u = await client.createUser({ phoneNumbers: [...phones].reverse() });
+    expect(u.phoneNumbers).toEqual([
+      { value: '+1 555 0001', type: 'mobile', primary: true },
+      { value: '+1 555 0002', type: 'work', primary: false },
+    ]);
+  });
+
+  it('sending the phones back as read moves nothing (PUT and PATCH)', async () => {
+    const u = await client.createUser({ phoneNumbers: phones });
+    const put = await client.scim('PUT', `/Users/${u.id}`, { schemas: [SCHEMAS.user], userName: u.userName, emails: u.emails, phoneNumbers: u.phoneNumbers });
+    expect(put.body.phoneNumbers).toEqual(u.phoneNumbers);
+    const replaced = await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: 'phoneNumbers', value: u.phoneNumbers }));
+    expect(replaced.body.phoneNumbers).toEqual(u.phoneNumbers);
+    // Each type addresses the number sent with it.
+    const work = await client.scim('PATCH', `/Users/${u.id}`, patchOp({ op: 'replace', path: 'phoneNumbers[type eq "work"].value', value: '+1 555 0003' }));
+    expect(work.body.phoneNumbers).toEqual([
+      { value: '+1 555 0001', type: 'mobile', primary: true },
+      { value: '+1 555 0003', type: 'work', primary: false },
+    ]);
   });
 });
 

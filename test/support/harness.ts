@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { buildApi } from '../../client/api';
-import { startDispatcher } from '../../client/dispatcher';
-import { requestUserSync } from '../../client/temporal';
+import { buildApi } from '../../api/app';
+import { startDispatcher } from '../../dispatch/dispatcher';
+import { requestSync } from '../../dispatch/temporal';
 import type { UserSyncInput } from '../../workflows/user-sync';
 import { openDatabase, type Database } from '../../db/client';
 import { openFreshDatabase } from './database';
-import { generateKey, parseKey } from '../../db/secrets';
+import { generateKey, parseKey } from '../../secrets/secrets';
 import { startEmulator } from '../../emulator/server';
 import { createWorker } from '../../worker/worker';
 
@@ -108,7 +108,7 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
   }
 
   /** Starts (or signals) a user-sync workflow directly, e.g. with a test retry policy. */
-  const startUserSync = (input: UserSyncInput) => requestUserSync(client, taskQueue, input);
+  const startUserSync = ({ connectorId, userId, ...options }: UserSyncInput) => requestSync(client, taskQueue, { kind: 'user', connectorId, objectId: userId, options });
 
   async function stop(): Promise<void> {
     await dispatcher.stop();

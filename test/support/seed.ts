@@ -12,7 +12,7 @@ export async function seedUsers(db: Db, opts: { prefix: string; count: number })
   await db.insert(userGroups).values({ id: groupId, name: `${opts.prefix} group ${groupId}` });
   const rows = Array.from({ length: opts.count }, (_, i) => ({
     id: newId('user'),
-    ...DirectoryUserFields.parse({ username: `${opts.prefix}${i}`, email: `${opts.prefix}${i}@example.com`, firstname: 'Given', lastname: `Family ${i}` }),
+    ...DirectoryUserFields.parse({ username: `${opts.prefix}${i}`, email: `${opts.prefix}${i}@example.com`, firstName: 'Given', lastName: `Family ${i}` }),
   }));
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../core/config';
+import { openDatabase } from '../db/client';
+import { createGovernor } from '../db/governor';
+import { readOrCreateSecretFile, resolveSecretKey } from '../secrets/secrets';
+import { startEmulator } from '../emulator/server';
+import { startDevServer } from '../worker/dev-server';
+import { createWorker } from '../worker/worker';
+import { buildApi } from '../api/app';
+import { startDispatcher } from '../dispatch/dispatcher';
+import { resolveApiKey } from '../secrets/secrets';
+import { seedDemo } from './demo';
+
+/**
+ * `npm start`: everything on embedded defaults in one process — a Temporal dev server with its Web
+ * UI, the database (PGlite unless DATABASE_URL), the Slack SCIM emulator (unless a real Slack is
+ * configured), the worker and the admin API. Ctrl-C stops it all.
+ */
+async function main(): Promise<void> {
+  const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
+  const config = loadConfig();
+  Runtime.install({ logger: new DefaultLogger('WARN') }); // the SDK's info logs would drown the URLs below
+  const dataDir = resolve(config.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const stops: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+  };
+
+  try {
+    const temporalPort = Number(config.temporalAddress.split(':').at(-1));
+    console.log('starting the Temporal dev server…');
+    const temporal = await startDevServer({
+      cliPath: config.temporalCliPath,
+      port: temporalPort,
+      ui: true,
+      uiPort: config.temporalUiPort,
+      dbFilename: join(dataDir, 'temporal.db'),
+    });
+    stops.push(() => temporal.teardown());
+
+    const database = await openDatabase({ url: config.databaseUrl, dataDir: join(dataDir, 'db') });
+    stops.push(() => database.close());
+    const secretKey = resolveSecretKey(config);
+
+    let slack = config.slackScimUrl && config.slackScimToken ? { baseUrl: config.slackScimUrl, token: config.slackScimToken, emulated: false } : undefined;
+    if (!slack) {
+      // Kept in the data directory, so connectors saved by an earlier run still authenticate.
+      const token = config.emulatorToken ?? readOrCreateSecretFile(join(dataDir, 'emulator-token'), () => `xoxp-emulator-${randomBytes(12).toString('hex')}`);
+      const emulator = await startEmulator({ port: config.emulatorPort, token, rateLimits: { enabled: config.emulatorRateLimits === 'on', scale: config.emulatorRateScale } });
+      stops.push(() => emulator.close());
+      slack = { baseUrl: emulator.baseUrl, token, emulated: true };
+    }
+
+    const worker = await createWorker({
+      connection: temporal.nativeConnection,
+      namespace: 'default',
+      taskQueue: config.taskQueue,
+      deps: { db: database.db, secretKey, governor: createGovernor(database.db, { enabled: config.governor === 'on', scale: config.governorScale }) },
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      // The SDK's own SIGINT handler may already have begun the shutdown.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const dispatcher = startDispatcher({ db: database.db, temporal: temporal.client, taskQueue: config.taskQueue, log: (m) => console.log(m) });
+    stops.push(() => dispatcher.stop());
+    const apiKey = resolveApiKey(config);
+    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue, notify: dispatcher.notify });
+    await api.listen({ host: config.apiHost, port: config.apiPort });
+    stops.push(() => api.close());
+    const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
+
+    if (flags.demo) await seedDemo({ db: database.db, secretKey, slack, notify: dispatcher.notify });
+
+    console.log(`
+Bindery is running (${database.kind} database${database.kind === 'pglite' ? ` in ${join(dataDir, 'db')}` : ''}).
+  Temporal Web UI   http://127.0.0.1:${config.temporalUiPort}
+  Temporal server   127.0.0.1:${temporalPort}
+  Admin API         ${apiUrl}   (key in ${config.apiKey ? 'BINDERY_API_KEY' : join(dataDir, 'api-key')})
+  Slack SCIM        ${slack.baseUrl}${slack.emulated ? `   (emulator, token ${slack.token})` : ''}
+
+Try, in another terminal in this folder (npx bindery --help lists every command):
+  npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${slack.baseUrl} --token-stdin <<< '<token>'
+  npx bindery group create --name Everyone
+  npx bindery connector bind <connectorId> <groupId>
+  npx bindery user create --username ada --email ada@example.com --first-name Ada --last-name Lovelace
+  npx bindery group add-member <groupId> <userId>
+  npx bindery events
+Ctrl-C stops everything.`);
+
+    await new Promise<void>((done) => {
+      process.once('SIGINT', done);
+      process.once('SIGTERM', done);
+    });
+    console.log('\nstopping…');
+  } finally {
+    await stopAll();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bindery start: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

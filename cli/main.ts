@@ -1,0 +1,18 @@
+import { CliError } from './http';
+import { program } from './program';
+import { connectorCommands } from './commands/connectors';
+import { eventCommands } from './commands/events';
+import { groupCommands } from './commands/groups';
+import { userCommands } from './commands/users';
+
+// The `bindery` CLI (bin/bindery.mjs runs this file): every command talks to the admin API.
+connectorCommands();
+userCommands();
+groupCommands();
+eventCommands();
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // One clear line, never a stack trace.
+  console.error(`bindery: ${err instanceof CliError || err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+});
