@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -24,8 +24,12 @@ async function main(): Promise<void> {
   const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('WARN') }); // the SDK's info logs would drown the URLs below
+  // Local state holds emails, names, keys and the outbox: readable and writable by this user only,
+  // for what this run creates (the umask, inherited by the Temporal dev server) and what earlier runs left.
+  process.umask(0o077);
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  restrictToOwner(dataDir);
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -77,17 +81,17 @@ async function main(): Promise<void> {
     stops.push(() => api.close());
     const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
 
-    if (flags.demo) await seedDemo({ db: database.db, secretKey, slack, notify: dispatcher.notify });
+    if (flags.demo) await seedDemo({ db: database.db, secretKey, notify: dispatcher.notify }, slack);
 
     console.log(`
 Bindery is running (${database.kind} database${database.kind === 'pglite' ? ` in ${join(dataDir, 'db')}` : ''}).
   Temporal Web UI   http://127.0.0.1:${config.temporalUiPort}
   Temporal server   127.0.0.1:${temporalPort}
   Admin API         ${apiUrl}   (key in ${config.apiKey ? 'BINDERY_API_KEY' : join(dataDir, 'api-key')})
-  Slack SCIM        ${slack.baseUrl}${slack.emulated ? `   (emulator, token ${slack.token})` : ''}
+  Slack SCIM        ${slack.baseUrl}${slack.emulated ? `   (emulator; its token is in ${config.emulatorToken ? 'EMULATOR_TOKEN' : join(dataDir, 'emulator-token')})` : ''}
 
 Try, in another terminal in this folder (npx bindery --help lists every command):
-  npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${slack.baseUrl} --token-stdin <<< '<token>'
+  npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${slack.baseUrl} --token-stdin < ${slack.emulated && !config.emulatorToken ? join(dataDir, 'emulator-token') : '<file holding the token>'}
   npx bindery group create --name Everyone
   npx bindery connector bind <connectorId> <groupId>
   npx bindery user create --username ada --email ada@example.com --first-name Ada --last-name Lovelace
@@ -102,6 +106,16 @@ Ctrl-C stops everything.`);
     console.log('\nstopping…');
   } finally {
     await stopAll();
+  }
+}
+
+/** Owner-only permissions on the data directory and everything in it (folders 0700, files 0600). */
+function restrictToOwner(dir: string): void {
+  chmodSync(dir, 0o700);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) restrictToOwner(path);
+    else if (entry.isFile()) chmodSync(path, 0o600);
   }
 }
 

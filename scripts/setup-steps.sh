@@ -2,13 +2,14 @@
 # Tools go into one folder (BINDERY_TOOLS_DIR, default ~/.cache/bindery) so that removing it undoes them;
 # PostgreSQL and Chromium come from Debian's packages.
 
-TOOLS_DIR="${BINDERY_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/bindery}"
+TOOLS_DIR="${BINDERY_TOOLS_DIR:-$HOME/.cache/bindery}"
+TOOLS_DIR="${TOOLS_DIR/#\~/$HOME}"
 TOOLS_BIN="$TOOLS_DIR/bin"
 TEMPORAL_CLI_VERSION=v1.5.1
 MAILPIT_VERSION=v1.33.1
 SCIM2_SERVER_VERSION=0.8.3
 SCHEMATHESIS_VERSION=4.32.5
-TEMPORAL_TEST_SERVER_VERSION=1.31.0
+TEMPORAL_TEST_SERVER_VERSION=1.38.0
 PG_USER=bindery PG_PASSWORD=bindery PG_DB=bindery_test
 
 ok() { echo "$STEP_PREFIX $1: ok${2:+ ($2)}"; }
@@ -118,11 +119,11 @@ install_temporal_test_server() {
   </dependencies>
 </project>
 POM
-  mvn -q -f "$build/pom.xml" dependency:copy-dependencies -DoutputDirectory="$dir/lib"
+  mvn -B -q -f "$build/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dir/lib"
   # `exec` matters: the SDK kills the process it started, which must be the JVM itself.
   cat >"$dir/temporal-test-server" <<SH
 #!/bin/sh
-exec java -cp "$dir/lib/*" io.temporal.testserver.TestServer "\$@"
+exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$dir/lib/*" io.temporal.testserver.TestServer "\$@"
 SH
   chmod +x "$dir/temporal-test-server"
   rm -rf "$build"
