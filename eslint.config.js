@@ -1,41 +1,75 @@
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
 
-// Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, and no activity,
-// client or worker code (activities are referenced with `import type` only).
-const forbiddenInWorkflows = [
-  ...builtinModules.flatMap((m) => [m, `node:${m}`]),
-  '@temporalio/activity',
-  '@temporalio/client',
-  '@temporalio/worker',
-  '@temporalio/testing',
-  'undici',
-  'postgres',
-  'drizzle-orm',
-  '@electric-sql/pglite',
-];
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+const ioLibraries = ['undici', 'postgres', 'drizzle-orm', '@electric-sql/pglite', 'fastify', 'nodemailer', 'pino'];
+const temporal = ['@temporalio/activity', '@temporalio/client', '@temporalio/worker', '@temporalio/testing'];
+
+/**
+ * The layers, each importing only downwards:
+ *   core (pure rules) ← targets, db ← engine, services ← activities ← worker; workflows (sandbox) ← core;
+ *   api ← services, dispatch; cli talks to the API over HTTP; app wires everything; emulator is its own Slack.
+ * A folder may import the folders listed for it (and itself); the rule names the allowed ones in its message.
+ */
+const layers = {
+  core: [],
+  targets: ['core'],
+  secrets: [],
+  db: ['core', 'secrets'],
+  engine: ['core', 'db', 'targets', 'secrets'],
+  services: ['core', 'db', 'targets', 'secrets'],
+  activities: ['core', 'db', 'engine', 'targets'],
+  workflows: ['core'], // and activity types (import type)
+  dispatch: ['core', 'db', 'workflows'],
+  api: ['core', 'db', 'services', 'dispatch', 'workflows'],
+  cli: ['core', 'secrets'],
+  worker: ['core', 'db', 'activities', 'engine', 'workflows', 'secrets', 'targets'],
+  emulator: ['core', 'targets'],
+};
+const folders = Object.keys(layers);
+
+function layerRule(folder) {
+  const forbidden = folders.filter((f) => f !== folder && !layers[folder].includes(f));
+  const patterns = forbidden.map((f) => ({
+    group: [`**/${f}`, `**/${f}/**`, `../${f}/*`, `../../${f}/*`],
+    message:
+      folder === 'workflows' && f === 'activities'
+        ? 'workflows may only `import type` from activities (Temporal sandbox)'
+        : `${folder}/ may import only ${layers[folder].length ? layers[folder].join(', ') : 'itself'} (see eslint.config.js: layers point down)`,
+    ...(folder === 'workflows' && f === 'activities' ? { allowTypeImports: true } : {}),
+  }));
+  return patterns;
+}
+
+const restrict = (folder, extra = { paths: [], patterns: [] }) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    '@typescript-eslint/no-restricted-imports': ['error', { paths: extra.paths, patterns: [...layerRule(folder), ...extra.patterns] }],
+  },
+});
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.data/**', 'db/migrations/**'] },
+  ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser },
-    plugins: { '@typescript-eslint': tseslint.plugin },
-    rules: {},
-  },
-  {
-    files: ['workflows/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': [
-        'error',
-        {
-          paths: forbiddenInWorkflows.map((name) => ({ name, message: 'not allowed in workflow code (Temporal sandbox)' })),
-          patterns: [
-            { group: ['**/activities', '**/activities/**'], allowTypeImports: true, message: 'workflows may only `import type` from activities' },
-            { group: ['**/client/**', '**/worker/**', '**/db/**', '**/scim/**', '**/emulator/**'], message: 'workflows must not import I/O code' },
-          ],
-        },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', caughtErrors: 'none' }],
+      // Tests read JSON answers loosely on purpose; production code names its types.
+      '@typescript-eslint/no-explicit-any': 'error',
     },
   },
+  { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  ...folders.filter((f) => f !== 'workflows' && f !== 'core').map((f) => restrict(f)),
+  // Pure rules: no I/O at all.
+  restrict('core', {
+    paths: [...nodeBuiltins.filter((m) => !/^(node:)?(crypto)$/.test(m)), ...ioLibraries, ...temporal].map((name) => ({ name, message: 'core/ is pure: no I/O' })),
+    patterns: [],
+  }),
+  // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, and no activity, client or
+  // worker code (activities are referenced with `import type` only).
+  restrict('workflows', {
+    paths: [...nodeBuiltins, ...temporal, ...ioLibraries].map((name) => ({ name, message: 'not allowed in workflow code (Temporal sandbox)' })),
+    patterns: [],
+  }),
 );

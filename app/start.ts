@@ -6,6 +6,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
+import { SLACK_RATE_LIMITS } from '../targets/slack/facts';
 import { readOrCreateSecretFile, resolveSecretKey } from '../secrets/secrets';
 import { startEmulator } from '../emulator/server';
 import { startDevServer } from '../worker/dev-server';
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
       connection: temporal.nativeConnection,
       namespace: 'default',
       taskQueue: config.taskQueue,
-      deps: { db: database.db, secretKey, governor: createGovernor(database.db, { enabled: config.governor === 'on', scale: config.governorScale }) },
+      deps: { db: database.db, secretKey, governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale }) },
     });
     const running = worker.run();
     stops.push(async () => {

@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { SCHEMAS } from '../targets/slack/facts';
 import { bucketsFor, maxGrants } from '../core/token-bucket';
+import { SLACK_RATE_LIMITS } from '../targets/slack/facts';
 import { type Database, openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
 import { startEmulator } from '../emulator/server';
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ port: 0, token, rateLimits: { enabled: true, scale } });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   try {
-    const governor = createGovernor(db.db, { scale, safety: safetyOpt });
+    const governor = createGovernor(db.db, { limits: SLACK_RATE_LIMITS,  scale, safety: safetyOpt });
     const org = `bench-${randomBytes(4).toString('hex')}`;
     const created: number[] = []; // when each create was answered 201, ms since start
     let next = 0;
@@ -116,8 +117,8 @@ async function main(): Promise<void> {
     const tooMany = stats.totals.byStatus['429'] ?? 0;
 
     // What Slack allows for this mix (POST /Users only): its org write set and the endpoint budget.
-    const slack = bucketsFor('POST', 'Users', { scale, safety: 1 });
-    const ours = bucketsFor('POST', 'Users', { scale, safety: safetyOpt });
+    const slack = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale, safety: 1 });
+    const ours = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale, safety: safetyOpt });
     const sustained = Math.min(...slack.map((b) => b.ratePerSec));
     const binding = slack.reduce((a, b) => (b.ratePerSec < a.ratePerSec ? b : a));
     const allowedInRun = Math.min(...slack.map((b) => maxGrants(b, elapsedSec)));

@@ -26,3 +26,23 @@ export const SETTLED_LINK_STATES: readonly LinkState[] = ['active', 'deactivated
  */
 export const GROUP_LINK_STATES = ['pending', 'synced', 'empty', 'failed', 'disabled', 'deleted'] as const;
 export type GroupLinkState = (typeof GROUP_LINK_STATES)[number];
+
+/** How far a group's changes have reached the target on one connector: its members by link state, and the outbox. */
+export type GroupProgressCounts = {
+  /** Live members of the group. */
+  members: number;
+  /** Outbox intents not yet handed to Temporal: for these members or the group itself, on this connector. */
+  pendingIntents: number;
+  usersActive: number;
+  usersDeactivated: number;
+  usersFailed: number;
+  usersStuck: number;
+  /** Active in the target, with a change waiting for an admin there (`needs_action`). */
+  usersNeedAction: number;
+  /** Linked by an import and not managed yet. */
+  usersImported: number;
+  /** Links `pending` or `creating`: a creation under way. */
+  usersPending: number;
+  /** Members the connector has no link for (not looked at yet, or never sent to the target). */
+  usersNotLinked: number;
+};

@@ -3,8 +3,8 @@
  *
  * A bucket holds at most `capacity` tokens and refills continuously at `ratePerSec`; a request may
  * go when every bucket it counts against holds at least one token, and then takes one from each.
- * Slack's limits [spec §7] come from core/slack.ts only; this module turns them into the buckets one
- * SCIM request needs, scaled (to run Slack's shape faster in tests and benchmarks, like the
+ * A target's limits come as a RateTable (Slack's: targets/slack/facts.ts); this module turns them into the
+ * buckets one SCIM request needs, scaled (to run Slack's shape faster in tests and benchmarks, like the
  * emulator's `scale`) and reduced by a safety margin.
  *
  * Why a margin at all: Slack's buckets and Bindery's are separate and their clocks are not in step.
@@ -22,7 +22,24 @@
  *   jitter; safety 1 there draws 429s, the defaults none.)
  * The benchmark (bench/governor.ts) measures both goals: ≥ 95% of the allowed rate, ≤ 0.5% of 429s.
  */
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, endpointBudgetKey, isWriteMethod, type RateLimitRule } from '../targets/slack/facts';
+export type RateLimitRule = { perMinute: number; burst: number };
+
+/** A target's limits: org-wide sets for writes and reads, and per-endpoint budgets keyed `METHOD resource`. */
+export type RateTable = {
+  org: { write: RateLimitRule; read: RateLimitRule };
+  /** Keyed `METHOD resource` where resource is `Users`, `Users/:id`, `Groups` or `Groups/:id`. */
+  endpoints: Readonly<Record<string, RateLimitRule>>;
+};
+
+/** PUT and PATCH share one per-endpoint budget (Slack: "PUT/PATCH /Users/<id>"). */
+export function endpointBudgetKey(method: string, resource: string): string {
+  const m = method.toUpperCase() === 'PUT' ? 'PATCH' : method.toUpperCase();
+  return `${m} ${resource}`;
+}
+
+export function isWriteMethod(method: string): boolean {
+  return ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method.toUpperCase());
+}
 
 export interface Bucket {
   /** Stable name, part of the shared key: `org write`, `org read`, or an endpoint budget like `POST Users`. */
@@ -129,14 +146,14 @@ function bucket(name: string, rule: RateLimitRule, scale: number, safety: Safety
  * The buckets one SCIM request counts against: the org-wide write or read set, plus the endpoint's
  * own budget when it has one (list endpoints have only the org read set; PUT and PATCH share one).
  */
-export function bucketsFor(method: string, resource: string, opts: BucketOptions = {}): Bucket[] {
+export function bucketsFor(table: RateTable, method: string, resource: string, opts: BucketOptions = {}): Bucket[] {
   const scale = opts.scale ?? 1;
   if (!(scale > 0 && Number.isFinite(scale))) throw new RangeError(`scale must be a positive number, got ${scale}`);
   const safety = resolveSafety(opts.safety);
   const set = isWriteMethod(method) ? 'write' : 'read';
-  const buckets = [bucket(`org ${set}`, ORG_RATE_LIMITS[set], scale, safety)];
+  const buckets = [bucket(`org ${set}`, table.org[set], scale, safety)];
   const endpoint = endpointBudgetKey(method, normaliseResource(resource));
-  const rule = (ENDPOINT_RATE_LIMITS as Record<string, RateLimitRule>)[endpoint];
+  const rule = table.endpoints[endpoint];
   if (rule) buckets.push(bucket(endpoint, rule, scale, safety));
   return buckets;
 }

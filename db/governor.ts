@@ -17,11 +17,13 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'drizzle-orm';
-import { type Bucket, type BucketOptions, bucketsFor, waitMsFor } from '../core/token-bucket';
+import { type Bucket, type BucketOptions, bucketsFor, type RateTable, waitMsFor } from '../core/token-bucket';
 import type { Db } from './client';
 import { rateBuckets } from './schema';
 
 export interface GovernorOptions extends BucketOptions {
+  /** The limits it keeps to (Slack's: targets/slack/facts.ts SLACK_RATE_LIMITS). */
+  limits: RateTable;
   /** false: never waits (Slack's limits off, e.g. against an emulator without them). Default true. */
   enabled?: boolean;
   /** Upper bound of the random delay added to each wait, so waiters do not all wake at once. Default 15 ms. */
@@ -73,18 +75,18 @@ function requested(orgKey: string, buckets: Bucket[]) {
   return { rows, values };
 }
 
-export function createGovernor(db: Db, opts: GovernorOptions = {}): Governor {
+export function createGovernor(db: Db, opts: GovernorOptions): Governor {
   const enabled = opts.enabled ?? true;
   const jitterMs = Math.max(0, opts.jitterMs ?? 15);
   const bucketOpts: BucketOptions = { scale: opts.scale, safety: opts.safety };
-  bucketsFor('POST', 'Users', bucketOpts); // validates scale and safety now, not at the first request
+  bucketsFor(opts.limits, 'POST', 'Users', bucketOpts); // validates scale and safety now, not at the first request
   const cache = new Map<string, Bucket[]>();
 
   function bucketsOf(method: string, resource: string): Bucket[] {
     const id = `${method.toUpperCase()} ${resource}`;
     let buckets = cache.get(id);
     if (!buckets) {
-      buckets = bucketsFor(method, resource, bucketOpts);
+      buckets = bucketsFor(opts.limits, method, resource, bucketOpts);
       if (cache.size < 1000) cache.set(id, buckets); // callers may pass concrete ids: keep the cache bounded
     }
     return buckets;

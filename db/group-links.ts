@@ -1,5 +1,7 @@
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
-import type { GroupLinkState, LinkState } from '../core/links';
+import type { GroupLinkState, GroupProgressCounts, LinkState } from '../core/links';
+
+export type { GroupProgressCounts } from '../core/links';
 import type { Tx } from './client';
 import { directoryUsers, groupLinks, groupMembers, syncIntents, userLinks } from './schema';
 
@@ -102,24 +104,6 @@ export function groupLinkView(row: GroupLinkRow | undefined, opts: { groupManage
   };
 }
 
-export type GroupProgressCounts = {
-  /** Live members of the group. */
-  members: number;
-  /** Outbox intents not yet handed to Temporal: for these members or the group itself, on this connector. */
-  pendingIntents: number;
-  usersActive: number;
-  usersDeactivated: number;
-  usersFailed: number;
-  usersStuck: number;
-  /** Active in the target, with a change waiting for an admin there (`needs_action`). */
-  usersNeedAction: number;
-  /** Linked by an import and not managed yet. */
-  usersImported: number;
-  /** Links `pending` or `creating`: a creation under way. */
-  usersPending: number;
-  /** Members the connector has no link for (not looked at yet, or never sent to the target). */
-  usersNotLinked: number;
-};
 
 /** How far a group's cascade has come on one connector, from the members' links and the outbox. */
 export async function groupProgress(db: Tx, connectorId: string, groupId: string): Promise<GroupProgressCounts> {

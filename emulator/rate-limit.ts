@@ -2,7 +2,8 @@
  * Slack's SCIM rate limits as token buckets [spec §7]: one org-wide bucket per set (writes, reads)
  * plus one per endpoint, all shared by every client of this emulator instance (one Slack org).
  */
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, endpointBudgetKey, isWriteMethod, type RateLimitRule } from '../targets/slack/facts';
+import { endpointBudgetKey, isWriteMethod, type RateLimitRule } from '../core/token-bucket';
+import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS } from '../targets/slack/facts';
 
 export interface RateLimitSetting {
   enabled: boolean;

@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
+import { SLACK_RATE_LIMITS } from '../targets/slack/facts';
 import { resolveSecretKey } from '../secrets/secrets';
 import { createWorker } from './worker';
 
@@ -18,7 +19,7 @@ async function main(): Promise<void> {
     deps: {
       db: database.db,
       secretKey: resolveSecretKey(config),
-      governor: createGovernor(database.db, { enabled: config.governor === 'on', scale: config.governorScale }),
+      governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale }),
     },
   });
   console.log(`worker polling task queue "${config.taskQueue}" on ${config.temporalAddress} (${database.kind} database)`);

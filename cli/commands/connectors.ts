@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Argument, Option } from 'commander';
-import type { GroupProgressCounts } from '../../db/group-links';
+import type { GroupProgressCounts } from '../../core/links';
 import { CONNECTOR_KINDS, DEPROVISION_MODES, SLACK_PLANS } from '../../core/connector';
 import { LINK_STATES } from '../../core/links';
 import { printable } from '../../core/text';

@@ -1,4 +1,5 @@
 import { SCIM_URNS } from '../../core/scim';
+import type { RateLimitRule, RateTable } from '../../core/token-bucket';
 
 /**
  * Slack's SCIM dialect as facts: schema URNs, size limits, rate limits and error codes.
@@ -27,8 +28,6 @@ export const LIMITS = {
   groupMembersPerBatchRecommended: 5_000,
 } as const;
 
-export type RateLimitRule = { perMinute: number; burst: number };
-
 /** Org-wide request sets [§7]: limits apply across every SCIM app of the org. */
 export const ORG_RATE_LIMITS = {
   write: { perMinute: 600, burst: 180 },
@@ -54,15 +53,8 @@ export const ENDPOINT_RATE_LIMITS = {
 
 export type EndpointKey = keyof typeof ENDPOINT_RATE_LIMITS;
 
-/** PUT and PATCH share one per-endpoint budget [§7: "PUT/PATCH /Users/<id>"]. */
-export function endpointBudgetKey(method: string, resource: string): string {
-  const m = method.toUpperCase() === 'PUT' ? 'PATCH' : method.toUpperCase();
-  return `${m} ${resource}`;
-}
-
-export function isWriteMethod(method: string): boolean {
-  return ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method.toUpperCase());
-}
+/** Slack's limits as the governor reads them. */
+export const SLACK_RATE_LIMITS: RateTable = { org: ORG_RATE_LIMITS, endpoints: ENDPOINT_RATE_LIMITS };
 
 /**
  * Slack's SCIM error codes [§6] with the HTTP status the emulator answers and the explanation an

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, type RateLimitRule } from '../../targets/slack/facts';
+import { ENDPOINT_RATE_LIMITS, ORG_RATE_LIMITS, SLACK_RATE_LIMITS } from '../../targets/slack/facts';
+import type { RateLimitRule } from '../../core/token-bucket';
 import {
   type BucketState,
   DEFAULT_SAFETY,
@@ -210,47 +211,47 @@ describe('bucketsFor', () => {
     ['DELETE', 'Groups/:id', 'org write', 'DELETE Groups/:id'],
     ['GET', 'Groups/:id', 'org read', 'GET Groups/:id'],
   ])('%s %s counts against the %s set and the %s budget, with Slack\'s numbers', (method, resource, org, ep) => {
-    const buckets = bucketsFor(method, resource, exact);
+    const buckets = bucketsFor(SLACK_RATE_LIMITS, method, resource, exact);
     expect(buckets.map((b) => b.name)).toEqual([org, ep]);
     const orgRule = ORG_RATE_LIMITS[org === 'org write' ? 'write' : 'read'];
     expect(buckets[0]).toEqual({ name: org, capacity: orgRule.burst, ratePerSec: perSec(orgRule) });
     const rule = endpoint(`${method === 'PUT' ? 'PATCH' : method} ${resource}`);
     expect(buckets[1]).toEqual({ name: ep, capacity: rule.burst, ratePerSec: perSec(rule) });
-    expect(bucketsFor(method.toLowerCase(), resource, exact)).toEqual(buckets);
+    expect(bucketsFor(SLACK_RATE_LIMITS, method.toLowerCase(), resource, exact)).toEqual(buckets);
   });
 
   it('gives list endpoints only the org read set', () => {
     for (const resource of ['Users', 'Groups', '/Users?filter=x']) {
-      expect(bucketsFor('GET', resource, exact)).toEqual([{ name: 'org read', capacity: ORG_RATE_LIMITS.read.burst, ratePerSec: perSec(ORG_RATE_LIMITS.read) }]);
+      expect(bucketsFor(SLACK_RATE_LIMITS, 'GET', resource, exact)).toEqual([{ name: 'org read', capacity: ORG_RATE_LIMITS.read.burst, ratePerSec: perSec(ORG_RATE_LIMITS.read) }]);
     }
   });
 
   it('gives unknown endpoints the org set of their method only', () => {
-    expect(bucketsFor('POST', 'Users/:id', exact).map((b) => b.name)).toEqual(['org write']);
-    expect(bucketsFor('GET', 'ServiceProviderConfigs', exact).map((b) => b.name)).toEqual(['org read']);
-    expect(bucketsFor('DELETE', 'Users', exact).map((b) => b.name)).toEqual(['org write']);
+    expect(bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users/:id', exact).map((b) => b.name)).toEqual(['org write']);
+    expect(bucketsFor(SLACK_RATE_LIMITS, 'GET', 'ServiceProviderConfigs', exact).map((b) => b.name)).toEqual(['org read']);
+    expect(bucketsFor(SLACK_RATE_LIMITS, 'DELETE', 'Users', exact).map((b) => b.name)).toEqual(['org write']);
   });
 
   it('maps concrete ids to the endpoint budget, so they share it', () => {
-    expect(bucketsFor('PATCH', '/Users/U123', exact)).toEqual(bucketsFor('PATCH', 'Users/:id', exact));
-    expect(bucketsFor('GET', 'Groups/S1', exact)).toEqual(bucketsFor('GET', 'Groups/:id', exact));
+    expect(bucketsFor(SLACK_RATE_LIMITS, 'PATCH', '/Users/U123', exact)).toEqual(bucketsFor(SLACK_RATE_LIMITS, 'PATCH', 'Users/:id', exact));
+    expect(bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Groups/S1', exact)).toEqual(bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Groups/:id', exact));
   });
 
   it('scale multiplies rates and bursts', () => {
-    const [org, ep] = bucketsFor('POST', 'Users', { scale: 10, safety: 1 });
+    const [org, ep] = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale: 10, safety: 1 });
     expect(org).toMatchObject({ capacity: ORG_RATE_LIMITS.write.burst * 10, ratePerSec: perSec(ORG_RATE_LIMITS.write) * 10 });
     expect(ep).toMatchObject({ capacity: endpoint('POST Users').burst * 10, ratePerSec: perSec(endpoint('POST Users')) * 10 });
   });
 
   it('safety reduces the rate and the burst apart', () => {
-    const [, ep] = bucketsFor('POST', 'Users', { scale: 2, safety: { rate: 0.5, burst: 0.25 } });
+    const [, ep] = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale: 2, safety: { rate: 0.5, burst: 0.25 } });
     const rule = endpoint('POST Users');
     expect(ep!.capacity).toBeCloseTo(rule.burst * 2 * 0.25, 12);
     expect(ep!.ratePerSec).toBeCloseTo(perSec(rule) * 2 * 0.5, 12);
   });
 
   it('keeps at least one token of capacity at a tiny scale, like the emulator', () => {
-    for (const b of bucketsFor('POST', 'Users', { scale: 0.001 })) {
+    for (const b of bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale: 0.001 })) {
       expect(b.capacity).toBe(1);
       expect(b.ratePerSec).toBeGreaterThan(0);
     }
@@ -259,8 +260,8 @@ describe('bucketsFor', () => {
   it('by default stays strictly under Slack for every endpoint', () => {
     for (const key of Object.keys(ENDPOINT_RATE_LIMITS)) {
       const [method, resource] = key.split(' ') as [string, string];
-      const ours = bucketsFor(method, resource);
-      const slack = bucketsFor(method, resource, exact);
+      const ours = bucketsFor(SLACK_RATE_LIMITS, method, resource);
+      const slack = bucketsFor(SLACK_RATE_LIMITS, method, resource, exact);
       ours.forEach((b, i) => {
         expect(b.name).toBe(slack[i]!.name);
         expect(b.capacity).toBeLessThan(slack[i]!.capacity);
@@ -270,9 +271,9 @@ describe('bucketsFor', () => {
   });
 
   it('refuses a bad scale or safety', () => {
-    expect(() => bucketsFor('GET', 'Users', { scale: 0 })).toThrow(RangeError);
-    expect(() => bucketsFor('GET', 'Users', { scale: Number.POSITIVE_INFINITY })).toThrow(RangeError);
-    expect(() => bucketsFor('GET', 'Users', { safety: 2 })).toThrow(RangeError);
+    expect(() => bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Users', { scale: 0 })).toThrow(RangeError);
+    expect(() => bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Users', { scale: Number.POSITIVE_INFINITY })).toThrow(RangeError);
+    expect(() => bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Users', { safety: 2 })).toThrow(RangeError);
   });
 });
 
@@ -289,8 +290,8 @@ describe('maxGrants', () => {
  */
 function simulate(scale: number, n: number, jitterMs: number, safety?: number | { rate?: number; burst?: number }) {
   const rand = prng(scale * 7919 + n + jitterMs);
-  const ours = bucketsFor('POST', 'Users', { scale, safety });
-  const slack = bucketsFor('POST', 'Users', { scale, safety: 1 });
+  const ours = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale, safety });
+  const slack = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale, safety: 1 });
   const tokens = ours.map((b) => b.capacity);
   let t = 0; // seconds
   let last = 0;

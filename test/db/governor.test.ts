@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../targets/slack/facts';
 import { type Bucket, bucketsFor, maxGrants } from '../../core/token-bucket';
+import { SLACK_RATE_LIMITS } from '../../targets/slack/facts';
 import { type Database, type Db, openDatabase } from '../../db/client';
 import { type Governor, type GovernorOptions, createGovernor } from '../../db/governor';
 import { rateBuckets } from '../../db/schema';
@@ -111,7 +112,7 @@ describe.each([
   it('concurrent acquires never exceed capacity + rate × elapsed, for the endpoints and the org set', async () => {
     // Small bursts so most grants come from the refill; four endpoints at 3/s×scale each outrun
     // the org write set (10/s×scale), so both kinds of bucket bind in turn.
-    const opts: GovernorOptions = { scale: 10, safety: { rate: 1, burst: 0.1 } };
+    const opts: GovernorOptions = { limits: SLACK_RATE_LIMITS, scale: 10, safety: { rate: 1, burst: 0.1 } };
     const { db, maxRttMs } = timed(dbOf());
     const gov = createGovernor(db, opts);
     const org = orgKey('a');
@@ -121,11 +122,11 @@ describe.each([
       const [method, resource] = WRITES[i % WRITES.length]!;
       await gov.acquire(org, method, resource);
       const at = performance.now();
-      for (const b of bucketsFor(method, resource, opts)) times.set(b.name, [...(times.get(b.name) ?? []), at]);
+      for (const b of bucketsFor(SLACK_RATE_LIMITS, method, resource, opts)) times.set(b.name, [...(times.get(b.name) ?? []), at]);
     });
     const elapsed = (performance.now() - started) / 1000;
 
-    const all = new Map<string, Bucket>(WRITES.flatMap(([m, r]) => bucketsFor(m, r, opts).map((b) => [b.name, b] as const)));
+    const all = new Map<string, Bucket>(WRITES.flatMap(([m, r]) => bucketsFor(SLACK_RATE_LIMITS, m, r, opts).map((b) => [b.name, b] as const)));
     expect([...times.keys()].sort()).toEqual([...all.keys()].sort());
     for (const [name, b] of all) expect(overshoot(times.get(name)!, b, maxRttMs()), name).toBeLessThanOrEqual(1e-9);
     // …and does not dawdle either: close to what the buckets allow.
@@ -137,9 +138,9 @@ describe.each([
 
   it('takes from all buckets or none: an empty endpoint budget leaves the org set alone', async () => {
     // A rate so slow nothing refills during the test.
-    const gov = createGovernor(dbOf(), { scale: 1, safety: { rate: 0.001, burst: 1 } });
+    const gov = createGovernor(dbOf(), { limits: SLACK_RATE_LIMITS,  scale: 1, safety: { rate: 0.001, burst: 1 } });
     const org = orgKey('c');
-    const [orgWrite, post] = bucketsFor('POST', 'Users', { safety: 1 });
+    const [orgWrite, post] = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { safety: 1 });
     for (let i = 0; i < post!.capacity; i++) expect((await gov.tryAcquire(org, 'POST', 'Users')).granted).toBe(true);
     const denied = await gov.tryAcquire(org, 'POST', 'Users');
     expect(denied.granted).toBe(false);
@@ -153,20 +154,20 @@ describe.each([
   });
 
   it('takes from all buckets or none: an empty org set leaves the endpoint budget alone', async () => {
-    const gov = createGovernor(dbOf(), { scale: 0.01, safety: { rate: 0.001, burst: 1 } });
+    const gov = createGovernor(dbOf(), { limits: SLACK_RATE_LIMITS,  scale: 0.01, safety: { rate: 0.001, burst: 1 } });
     const org = orgKey('c2');
-    const [orgRead] = bucketsFor('GET', 'Users', { scale: 0.01, safety: 1 });
+    const [orgRead] = bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Users', { scale: 0.01, safety: 1 });
     let lists = 0;
     while ((await gov.tryAcquire(org, 'GET', 'Users')).granted) lists++; // lists count only against the org read set
     expect(lists).toBe(Math.floor(orgRead!.capacity));
-    const [, getUser] = bucketsFor('GET', 'Users/:id', { scale: 0.01, safety: 1 });
+    const [, getUser] = bucketsFor(SLACK_RATE_LIMITS, 'GET', 'Users/:id', { scale: 0.01, safety: 1 });
     expect(getUser!.capacity).toBeGreaterThanOrEqual(1);
     expect((await gov.tryAcquire(org, 'GET', 'Users/:id')).granted).toBe(false);
     expect(await tokensOf(dbOf(), `${org}|GET Users/:id`)).toBe(getUser!.capacity); // created full, not charged
   });
 
   it('acquire waits for the refill, and gives up when its signal aborts', async () => {
-    const gov = createGovernor(dbOf(), { scale: 0.01, safety: 1 });
+    const gov = createGovernor(dbOf(), { limits: SLACK_RATE_LIMITS,  scale: 0.01, safety: 1 });
     const org = orgKey('w');
     await gov.acquire(org, 'DELETE', 'Users/:id'); // the one token of a tiny bucket
     const waiting = gov.acquire(org, 'DELETE', 'Users/:id', AbortSignal.timeout(100));
@@ -177,7 +178,7 @@ describe.each([
   });
 
   it('disabled: acquire returns at once and stores nothing', async () => {
-    const gov = createGovernor(dbOf(), { enabled: false, scale: 0.001 });
+    const gov = createGovernor(dbOf(), { limits: SLACK_RATE_LIMITS,  enabled: false, scale: 0.001 });
     const org = orgKey('off');
     for (let i = 0; i < 50; i++) await gov.acquire(org, 'POST', 'Users');
     expect(await gov.tryAcquire(org, 'POST', 'Users')).toEqual({ granted: true, waitMs: 0 });
@@ -187,7 +188,7 @@ describe.each([
 
 describe('shared through PostgreSQL', () => {
   it('two pools acquiring for one org together stay within its limits', async () => {
-    const opts: GovernorOptions = { scale: 10, safety: { rate: 1, burst: 0.1 } };
+    const opts: GovernorOptions = { limits: SLACK_RATE_LIMITS, scale: 10, safety: { rate: 1, burst: 0.1 } };
     const a = timed(pgA.db);
     const b = timed(pgB.db);
     const govs: Governor[] = [createGovernor(a.db, opts), createGovernor(b.db, opts)];
@@ -203,7 +204,7 @@ describe('shared through PostgreSQL', () => {
     const elapsed = (performance.now() - started) / 1000;
     expect(perGov[0]).toBeGreaterThan(20);
     expect(perGov[1]).toBeGreaterThan(20);
-    const [orgWrite, post] = bucketsFor('POST', 'Users', opts);
+    const [orgWrite, post] = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', opts);
     const rtt = Math.max(a.maxRttMs(), b.maxRttMs());
     expect(overshoot(times, post!, rtt)).toBeLessThanOrEqual(1e-9);
     expect(overshoot(times, orgWrite!, rtt)).toBeLessThanOrEqual(1e-9);
@@ -213,10 +214,10 @@ describe('shared through PostgreSQL', () => {
   }, 15_000);
 
   it('different orgs do not share', async () => {
-    const opts: GovernorOptions = { scale: 1, safety: { rate: 0.001, burst: 1 } };
+    const opts: GovernorOptions = { limits: SLACK_RATE_LIMITS, scale: 1, safety: { rate: 0.001, burst: 1 } };
     const govA = createGovernor(pgA.db, opts);
     const govB = createGovernor(pgB.db, opts);
-    const [, post] = bucketsFor('POST', 'Users', { safety: 1 });
+    const [, post] = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { safety: 1 });
     const [x, y] = [orgKey('x'), orgKey('y')];
     for (let i = 0; i < post!.capacity; i++) expect((await govA.tryAcquire(x, 'POST', 'Users')).granted).toBe(true);
     expect((await govB.tryAcquire(x, 'POST', 'Users')).granted).toBe(false); // same org, other pool: empty
@@ -225,12 +226,12 @@ describe('shared through PostgreSQL', () => {
   });
 
   it('concurrent first use of an org creates each bucket once', async () => {
-    const opts: GovernorOptions = { scale: 1, safety: { rate: 0.001, burst: 1 } };
+    const opts: GovernorOptions = { limits: SLACK_RATE_LIMITS, scale: 1, safety: { rate: 0.001, burst: 1 } };
     const govs = [createGovernor(pgA.db, opts), createGovernor(pgB.db, opts)];
     const org = orgKey('first');
     const results = await Promise.all(Array.from({ length: 16 }, (_, i) => govs[i % 2]!.tryAcquire(org, 'PATCH', 'Groups/G1')));
     expect(results.every((r) => r.granted)).toBe(true);
-    const [orgWrite, patch] = bucketsFor('PATCH', 'Groups/:id', { safety: 1 });
+    const [orgWrite, patch] = bucketsFor(SLACK_RATE_LIMITS, 'PATCH', 'Groups/:id', { safety: 1 });
     expect(await tokensOf(pgA.db, `${org}|PATCH Groups/:id`)).toBeCloseTo(patch!.capacity - 16, 1);
     expect(await tokensOf(pgA.db, `${org}|org write`)).toBeCloseTo(orgWrite!.capacity - 16, 1);
   });
@@ -243,7 +244,7 @@ describe('against the emulator with Slack\'s limits on', () => {
     const emulator = await startEmulator({ port: 0, token, rateLimits: { enabled: true, scale } });
     try {
       // Two processes' worth of governors over PostgreSQL, with the default safety margins.
-      const govs = [createGovernor(pgA.db, { scale }), createGovernor(pgB.db, { scale })];
+      const govs = [createGovernor(pgA.db, { limits: SLACK_RATE_LIMITS,  scale }), createGovernor(pgB.db, { limits: SLACK_RATE_LIMITS,  scale })];
       const org = orgKey('emu');
       const statuses = new Map<number, number>();
       const n = 300;
@@ -268,7 +269,7 @@ describe('against the emulator with Slack\'s limits on', () => {
       expect(stats.totals.total).toBe(n);
       expect(stats.totals.byStatus['429'] ?? 0).toBe(tooMany);
       // Paced by the governor's own endpoint budget, not slower.
-      const [, post] = bucketsFor('POST', 'Users', { scale });
+      const [, post] = bucketsFor(SLACK_RATE_LIMITS, 'POST', 'Users', { scale });
       const ideal = (n - post!.capacity) / post!.ratePerSec;
       expect(ideal).toBeGreaterThan(2);
       expect(elapsed).toBeGreaterThanOrEqual(ideal * 0.95);

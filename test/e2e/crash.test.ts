@@ -60,7 +60,7 @@ it(`provisions ${USERS} users exactly once while the worker is SIGKILLed ${KILLS
   const { groupId, userIds } = await seedUsers(h.db, { prefix: 'crash', count: USERS });
   await h.ok('PUT', `/v1/connectors/${connectorId}/groups/${groupId}`, {}); // queues every member
 
-  let progressAtKills: number[] = [];
+  const progressAtKills: number[] = [];
   for (let k = 0; k < KILLS; k++) {
     const worker = await spawnWorker();
     const before = await activeLinks();
