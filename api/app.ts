@@ -81,8 +81,9 @@ function optionalBodies<D extends OpenApiDocument>(document: D): D {
  * Routes are thin: the rules live in services/.
  */
 export function buildApi(deps: ApiDeps): FastifyInstance {
+  const logger = deps.logger && 'info' in deps.logger ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false };
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...logger,
     disableRequestLogging: true,
     genReqId: () => randomUUID(),
     requestIdHeader: false,

@@ -10,8 +10,8 @@ export type ApiDeps = ServiceDeps & {
   apiKey: string;
   temporal: Client;
   taskQueue: string;
-  /** Where the API logs (pino, JSON); none: silent. */
-  logger?: FastifyBaseLogger | boolean | { level: string };
+  /** Where the API logs: a pino logger (JSON), or a level for Fastify's own; none: silent. */
+  logger?: FastifyBaseLogger | { level: string };
 };
 
 /** The Fastify instance routes are declared on: request schemas are zod schemas. */

@@ -60,13 +60,26 @@ function invalid(where: string, issues: Issue[]): Problem {
   return new Problem(400, 'Invalid request', `${place}: ${first.message}`, { issues });
 }
 
-/** The known field closest to an unknown one, when it is a near miss (a case or a typo away). */
+/** Whether every letter of `short` appears in `long`, in order (`scimUrl` in `scimBaseUrl`, `token` in `scimToken`). */
+function subsequence(short: string, long: string): boolean {
+  let i = 0;
+  for (const ch of long) if (ch === short[i]) i++;
+  return i === short.length;
+}
+
+/**
+ * The known field an unknown one most likely meant, when it is a near miss: a case or a typo away, or a
+ * shortening of it (`scimUrl` for `scimBaseUrl`, `token` for `scimToken`).
+ */
 export function nearMiss(unknown: string, known: readonly string[]): string | undefined {
   const lower = unknown.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
-    const distance = name.toLowerCase() === lower ? 0 : leven(lower, name.toLowerCase());
-    if (distance <= Math.max(1, Math.floor(name.length / 4)) && (!best || distance < best.distance)) best = { name, distance };
+    if (name === unknown) continue; // known elsewhere (another branch of a union), not a near miss
+    const candidate = name.toLowerCase();
+    const distance = candidate === lower ? 0 : leven(lower, candidate);
+    const close = distance <= Math.max(name.length >= 4 ? 2 : 1, Math.floor(name.length / 4)) || (lower.length >= 4 && subsequence(lower, candidate));
+    if (close && (!best || distance < best.distance)) best = { name, distance };
   }
   return best?.name;
 }

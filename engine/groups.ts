@@ -108,7 +108,7 @@ async function setAsideUnusable(session: Session, ref: GroupRef, members: GroupM
     const names = unusable.map((m) => `${m.username} (${m.userId})`).join(', ');
     await session.record(
       { objectType: 'group', objectId: ref.groupId },
-      { type: 'group_update_provision', outcome: 'failure', code: refusal.error.code, message: `The target refused ${unusable.length === 1 ? 'a member' : `${unusable.length} members`}: ${names}. Set aside and queued for their own sync; the rest of the group is synced.` },
+      { type: 'group_update_provision', outcome: 'failure', code: refusal.error.code, message: `${session.profile.targetName} refused ${unusable.length === 1 ? 'a member' : `${unusable.length} members`}: ${names}. Set aside and queued for their own sync; the rest of the group is synced.` },
       tx,
     );
   });
