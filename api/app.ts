@@ -62,14 +62,25 @@ function failureRecord(req: FastifyRequest, err: unknown) {
   };
 }
 
-type OpenApiDocument = { paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: Array<{ type?: unknown }> } }> } }>> };
+type OpenApiDocument = {
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean; content?: Record<string, { schema?: { anyOf?: Array<{ type?: unknown }> } }> }; responses?: Record<string, { content?: Record<string, unknown> }> }>>;
+};
 
-/** A body schema that accepts null (no body at all) is an optional request body; the plugin marks every body required. */
-function optionalBodies<D extends OpenApiDocument>(document: D): D {
+/**
+ * What the OpenAPI plugin cannot say from the route schemas alone: a body schema that accepts null (no body
+ * at all) is an optional request body (the plugin marks every body required), and errors are
+ * application/problem+json (the plugin names every answer application/json).
+ */
+function finishDocument<D extends OpenApiDocument>(document: D): D {
   for (const ops of Object.values(document.paths ?? {})) {
     for (const op of Object.values(ops)) {
       const schema = op.requestBody?.content?.['application/json']?.schema;
       if (op.requestBody && schema?.anyOf?.some((s) => s.type === 'null')) op.requestBody.required = false;
+      for (const [status, answer] of Object.entries(op.responses ?? {})) {
+        if (Number(status) >= 400 && answer.content?.['application/json']) {
+          answer.content = { 'application/problem+json': answer.content['application/json'] };
+        }
+      }
     }
   }
   return document;
@@ -88,6 +99,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT,
+    // Long IDs reach validation, which answers 400 naming the parameter (Fastify's own limit answers 414).
+    maxParamLength: 2048,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -142,7 +155,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
       security: [{ bearerAuth: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: (documentObject) => optionalBodies(('openapiObject' in documentObject ? documentObject.openapiObject : {}) as OpenApiDocument),
+    transformObject: (documentObject) => finishDocument(('openapiObject' in documentObject ? documentObject.openapiObject : {}) as OpenApiDocument),
   });
 
   // Routes are registered after the OpenAPI plugin, which records each one as it is added.

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -14,6 +13,7 @@ import { createWorker } from '../worker/worker';
 import { buildApi } from '../api/app';
 import { startDispatcher } from '../dispatch/dispatcher';
 import { resolveApiKey } from '../secrets/secrets';
+import { prepareDataDir } from './data-dir';
 import { seedDemo } from './demo';
 
 /**
@@ -25,12 +25,8 @@ async function main(): Promise<void> {
   const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
   const config = loadConfig();
   Runtime.install({ logger: new DefaultLogger('WARN') }); // the SDK's info logs would drown the URLs below
-  // Local state holds emails, names, keys and the outbox: readable and writable by this user only,
-  // for what this run creates (the umask, inherited by the Temporal dev server) and what earlier runs left.
-  process.umask(0o077);
   const dataDir = resolve(config.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  restrictToOwner(dataDir);
+  prepareDataDir(dataDir);
   const stops: Array<() => Promise<unknown>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => {});
@@ -49,7 +45,11 @@ async function main(): Promise<void> {
     stops.push(() => temporal.teardown());
 
     const database = await openDatabase({ url: config.databaseUrl, dataDir: join(dataDir, 'db') });
-    stops.push(() => database.close());
+    stops.push(async () => {
+      await database.close();
+      prepareDataDir(dataDir);
+    });
+    prepareDataDir(dataDir); // PGlite and the dev server have made their files: owner-only
     const secretKey = resolveSecretKey(config);
 
     let slack = config.slackScimUrl && config.slackScimToken ? { baseUrl: config.slackScimUrl, token: config.slackScimToken, emulated: false } : undefined;
@@ -107,16 +107,6 @@ Ctrl-C stops everything.`);
     console.log('\nstopping…');
   } finally {
     await stopAll();
-  }
-}
-
-/** Owner-only permissions on the data directory and everything in it (folders 0700, files 0600). */
-function restrictToOwner(dir: string): void {
-  chmodSync(dir, 0o700);
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) restrictToOwner(path);
-    else if (entry.isFile()) chmodSync(path, 0o600);
   }
 }
 

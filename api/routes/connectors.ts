@@ -11,7 +11,7 @@ const Label = line(128).trim().min(1);
 const TeamName = line(128).trim().min(1);
 const TeamDomain = line(128).trim().min(1);
 const ScimUrl = z.url({ protocol: /^https?$/ }).max(2048);
-const ScimToken = z.string().trim().min(1).max(512).refine((s) => !/\p{Cc}/u.test(s), 'must not contain control characters');
+const ScimToken = z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'a bearer token is printable ASCII without spaces');
 
 const common = {
   label: Label.describe('display label'),

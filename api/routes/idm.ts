@@ -4,7 +4,7 @@ import * as connectors from '../../services/connectors';
 import { type ApiDeps, type App, doc, mutate } from '../context';
 import { Connector, IdParam, responses } from '../schemas';
 
-const ScimToken = z.string().trim().min(1).max(512).refine((s) => !/\p{Cc}/u.test(s), 'must not contain control characters').describe('the SCIM token; verified against the target before it is accepted, then stored encrypted and never shown');
+const ScimToken = z.string().trim().min(1).max(512).regex(/^[\x21-\x7e]+$/, 'a bearer token is printable ASCII without spaces').describe('the SCIM token; verified against the target before it is accepted, then stored encrypted and never shown');
 const ActivateBody = z.strictObject({ scimBaseUrl: z.url({ protocol: /^https?$/ }).max(2048).describe('SCIM base URL (Slack: ending in /scim/v2)'), scimToken: ScimToken });
 const ReauthBody = z.strictObject({ scimToken: ScimToken });
 const IdmSettingsBody = z

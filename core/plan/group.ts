@@ -57,8 +57,8 @@ export const MANAGED_GROUP_MESSAGE =
 export function planGroup(f: GroupFacts): GroupPlan | NeedsRemote {
   const { group, binding, link } = f;
   if (!group || !binding) return { result: 'skipped', reason: 'not_bound', steps: [] };
-  if (!f.managed || (!binding.bound && !group.deleted)) {
-    // G3, G6: syncing stops and the target keeps the group as it is.
+  if (!f.managed || !binding.bound) {
+    // G3, G6: syncing stops and the target keeps the group as it is (also when an unbound group is later deleted).
     return link?.state === 'disabled' ? { result: 'disabled', reason: 'not_managed', steps: [] } : { result: 'disabled', reason: 'not_managed', steps: [{ op: 'record', state: 'disabled' }] };
   }
   if (f.isManagedName(group.name)) return refuse(link, 'slack_managed_group', MANAGED_GROUP_MESSAGE);

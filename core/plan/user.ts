@@ -192,7 +192,9 @@ export function planUser(input: UserPlanInput): UserPlan | NeedsRemote {
   const manual = rules.manualAction(user, existing);
   if (manual) {
     const alreadyTold = link?.state === 'needs_action' && link.lastErrorCode === manual.code && link.remoteId === existing.id;
-    if (!alreadyTold) steps.push({ op: 'record', state: 'needs_action', remoteId: existing.id, code: manual.code, message: manual.message, event: 'user_update_provision', outcome: 'failure' });
+    // The admin is told once; but any other step leaves the link active, so the plan always ends saying what still waits.
+    const told = alreadyTold ? {} : { event: 'user_update_provision' as const, outcome: 'failure' as const };
+    if (!alreadyTold || steps.length > 0) steps.push({ op: 'record', state: 'needs_action', remoteId: existing.id, code: manual.code, message: manual.message, ...told });
     const result: UserResult = operations.length > 0 ? (match.reactivate ? 'reactivated' : 'updated') : 'needs_action';
     return { result, reason: manual.code, steps, remoteId: existing.id };
   }
@@ -228,8 +230,10 @@ function planDeactivation(reason: InactiveReason, link: LinkFacts, remote: Remot
   const account = remote.linked;
   if (account && account.active !== false) return { result: 'deactivated', reason, steps: [deactivate], remoteId: link.remoteId };
   if (link.state === 'deactivated') return noop('already_inactive', link.remoteId);
-  const message = account ? undefined : `The account is gone from ${rules.targetName}; nothing left to deactivate.`;
-  return { result: 'deactivated', reason, steps: [{ op: 'record', state: 'deactivated', remoteId: link.remoteId, message }], remoteId: link.remoteId };
+  const message = account
+    ? `Already inactive in ${rules.targetName} (${INACTIVE_REASON_TEXT[reason]}); nothing sent.`
+    : `The account is gone from ${rules.targetName}; nothing left to deactivate (${INACTIVE_REASON_TEXT[reason]}).`;
+  return { result: 'deactivated', reason, steps: [{ op: 'record', state: 'deactivated', remoteId: link.remoteId, message, event, outcome: 'success' }], remoteId: link.remoteId };
 }
 
 /** A plan's steps as the requests they send: for dry runs and plan reports. */

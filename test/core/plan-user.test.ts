@@ -225,12 +225,17 @@ describe('planUser: a user who should be inactive (U4, M3)', () => {
       case 'deactivate':
         return { result: 'deactivated', reason, steps: [deactivate], remoteId: 'U1' };
       case 'record':
-        return { result: 'deactivated', reason, steps: [{ op: 'record', state: 'deactivated', remoteId: 'U1', message: undefined }], remoteId: 'U1' };
+        return {
+          result: 'deactivated',
+          reason,
+          steps: [{ op: 'record', state: 'deactivated', remoteId: 'U1', message: `Already inactive in Slack (${DEACTIVATED_TEXT[reason]}); nothing sent.`, event: deactivate.event, outcome: 'success' }],
+          remoteId: 'U1',
+        };
       case 'record_gone':
         return {
           result: 'deactivated',
           reason,
-          steps: [{ op: 'record', state: 'deactivated', remoteId: 'U1', message: 'The account is gone from Slack; nothing left to deactivate.' }],
+          steps: [{ op: 'record', state: 'deactivated', remoteId: 'U1', message: `The account is gone from Slack; nothing left to deactivate (${DEACTIVATED_TEXT[reason]}).`, event: deactivate.event, outcome: 'success' }],
           remoteId: 'U1',
         };
     }
@@ -327,7 +332,9 @@ describe('planUser: a user who should be inactive (U4, M3)', () => {
 
     it('names the generic target by its label when the account is gone', () => {
       const p = plan({ directory: inactiveFacts('deleted'), link: link('active'), remote: nothingFound, rules: scimDeleting });
-      expect(p.steps).toEqual([{ op: 'record', state: 'deactivated', remoteId: 'U1', message: 'The account is gone from Acme SCIM; nothing left to deactivate.' }]);
+      expect(p.steps).toEqual([
+        { op: 'record', state: 'deactivated', remoteId: 'U1', message: 'The account is gone from Acme SCIM; nothing left to deactivate (the user was deleted from the directory).', event: 'user_delete_provision', outcome: 'success' },
+      ]);
     });
   });
 });
@@ -924,20 +931,11 @@ describe('planUser: the guest role (U9)', () => {
       });
     });
 
-    // Suspected bug (see the report): the update step leaves the link "active" (the executor settles every
-    // update as active, clearing lastError), and the planner skips the needs_action record because the link
-    // said so before the plan. After the plan the link no longer says what waits for the admin, and the
-    // next sync records the same needs_action event again. Marked as failing until the planner is fixed.
-    it.fails('BUG: a drift while already told still leaves the link in needs_action after the update', () => {
-      const p = plan({ directory: activeFacts(guest), link: link('needs_action', 'U1', 'guest_role_manual'), remote: linkedTo(slackAccount('member', { title: 'Visitor' })), rules: slack });
-      expect(p.steps.map((s) => s.op)).toEqual(['update', 'record']);
-      expect(p.steps.at(-1)).toMatchObject({ op: 'record', state: 'needs_action', remoteId: 'U1', code: 'guest_role_manual' });
-    });
-
-    it('(current behaviour) a drift while already told: only the update step', () => {
+    it('a drift while already told still ends in needs_action (the update would leave the link active), without telling again', () => {
       const p = plan({ directory: activeFacts(guest), link: link('needs_action', 'U1', 'guest_role_manual'), remote: linkedTo(slackAccount('member', { title: 'Visitor' })), rules: slack });
       expect(p).toMatchObject({ result: 'updated', reason: 'guest_role_manual', remoteId: 'U1' });
-      expect(p.steps.map((s) => s.op)).toEqual(['update']);
+      expect(p.steps.map((s) => s.op)).toEqual(['update', 'record']);
+      expect(p.steps.at(-1)).toEqual({ op: 'record', state: 'needs_action', remoteId: 'U1', code: 'guest_role_manual', message: GUEST_BY_HAND });
     });
 
     it('a guest who is a guest already needs nothing', () => {
