@@ -1,6 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hasNul, NUL_MESSAGE } from '../core/text';
 import { DomainError } from '../services/context';
@@ -95,12 +95,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const logger = deps.logger && 'info' in deps.logger ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false };
   const app = Fastify({
     ...logger,
-    disableRequestLogging: true,
+    // No access log: 5xx are logged by the error handler, with the request ID and no personal data.
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: BODY_LIMIT,
     // Long IDs reach validation, which answers 400 naming the parameter (Fastify's own limit answers 414).
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

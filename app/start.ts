@@ -14,6 +14,7 @@ import { buildApi } from '../api/app';
 import { startDispatcher } from '../dispatch/dispatcher';
 import { resolveApiKey } from '../secrets/secrets';
 import { prepareDataDir } from './data-dir';
+import { startBanner } from './banner';
 import { seedDemo } from './demo';
 
 /**
@@ -84,21 +85,16 @@ async function main(): Promise<void> {
 
     if (flags.demo) await seedDemo({ db: database.db, secretKey, notify: dispatcher.notify }, slack);
 
-    console.log(`
-Bindery is running (${database.kind} database${database.kind === 'pglite' ? ` in ${join(dataDir, 'db')}` : ''}).
-  Temporal Web UI   http://127.0.0.1:${config.temporalUiPort}
-  Temporal server   127.0.0.1:${temporalPort}
-  Admin API         ${apiUrl}   (key in ${config.apiKey ? 'BINDERY_API_KEY' : join(dataDir, 'api-key')})
-  Slack SCIM        ${slack.baseUrl}${slack.emulated ? `   (emulator; its token is in ${config.emulatorToken ? 'EMULATOR_TOKEN' : join(dataDir, 'emulator-token')})` : ''}
-
-Try, in another terminal in this folder (npx bindery --help lists every command):
-  npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${slack.baseUrl} --token-stdin < ${slack.emulated && !config.emulatorToken ? join(dataDir, 'emulator-token') : '<file holding the token>'}
-  npx bindery group create --name Everyone
-  npx bindery connector bind <connectorId> <groupId>
-  npx bindery user create --username ada --email ada@example.com --first-name Ada --last-name Lovelace
-  npx bindery group add-member <groupId> <userId>
-  npx bindery events
-Ctrl-C stops everything.`);
+    console.log(
+      startBanner({
+        database: database.kind === 'pglite' ? `pglite database in ${join(dataDir, 'db')}` : 'postgres database',
+        uiPort: config.temporalUiPort,
+        temporalPort,
+        apiUrl,
+        apiKeyAt: config.apiKey ? 'BINDERY_API_KEY' : join(dataDir, 'api-key'),
+        slack: { baseUrl: slack.baseUrl, tokenAt: slack.emulated ? (config.emulatorToken ? 'EMULATOR_TOKEN' : join(dataDir, 'emulator-token')) : undefined },
+      }),
+    );
 
     await new Promise<void>((done) => {
       process.once('SIGINT', done);

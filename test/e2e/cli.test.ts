@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -264,6 +265,30 @@ describe('bindery connector delete / sso / groups / progress', () => {
     expect(done.output).toContain(`deleted connector ${c}`);
     expect(done.code).toBe(0);
     expect((await bindery(['connector', 'show', c])).code).toBe(1);
+  });
+
+  it('unbind asks on a terminal, since with group management on it cannot be undone', async () => {
+    const c = await newConnector('Unbind tty');
+    const g = (await json(['group', 'create', '--name', `${tag} Unbind tty`])).id as string;
+    await json(['connector', 'bind', c, g]);
+    const kept = await binderyOnTerminal(['connector', 'unbind', c, g], 'n\n');
+    expect(kept.output).toMatch(/cannot be bound to this connector again/);
+    expect(kept.output).toContain('Unbind? [y/N]');
+    expect(kept.output).toMatch(/bindery: not unbound/);
+    expect(kept.code).toBe(1);
+    expect((await json(['connector', 'groups', c])).items).toEqual([expect.objectContaining({ groupId: g, state: 'bound' })]);
+    const done = await binderyOnTerminal(['connector', 'unbind', c, g], 'y\n');
+    expect(done.output).toContain(`unbound group ${g} from connector ${c}`);
+    expect(done.code).toBe(0);
+  });
+
+  it('prints text from the directory safely: escape sequences are shown, never sent to the terminal', async () => {
+    // Refused at the API now, but a row written before (or straight to the database) must not act on the terminal.
+    const u = (await json(['user', 'create', '--username', `${tag}.esc`, '--email', `${tag}.esc@example.com`])).id as string;
+    await h.db.execute(sql`update directory_users set first_name = ${'ctl\u0007\u001b[2J\u202eevil'} where id = ${u}`);
+    const shown = await bindery(['user', 'show', u]);
+    expect(shown.stdout).toMatch(/^firstName\s+ctl\\u\{7\}\\u\{1b\}\[2J\\u\{202e\}evil$/m);
+    expect(shown.stdout).not.toMatch(/[\u0007\u001b\u202e]/);
   });
 
   it('sso on|off', async () => {
