@@ -48,6 +48,16 @@ export function planNote(row: Pick<ConnectorRow, 'kind' | 'plan'>): Warning | un
 
 const TARGET_NAME = { slack: 'Slack', scim: 'the service provider' } as const;
 
+/** Settings that belong to one kind of target only: refused for the other, whoever calls. */
+function checkKindSettings(kind: ConnectorRow['kind'], id: string, settings: { plan?: unknown; usersChooseDisplayName?: unknown; deprovision?: unknown; teamName?: unknown; teamDomain?: unknown }): void {
+  if (kind !== 'slack' && (settings.plan !== undefined || settings.usersChooseDisplayName !== undefined || settings.teamName != null || settings.teamDomain != null)) {
+    throw new DomainError('invalid', `Connector ${id} provisions a generic SCIM service provider: teamName, teamDomain, plan and usersChooseDisplayName are Slack's settings.`);
+  }
+  if (kind === 'slack' && settings.deprovision === 'delete') {
+    throw new DomainError('invalid', 'Slack never deletes users through SCIM (its DELETE deactivates): deprovision delete applies to generic SCIM connectors only.');
+  }
+}
+
 /**
  * Asks the target whether it accepts the token, before anything is stored (I1). A refusal records a
  * failure event and becomes a DomainError: `refused` (the target said no) or `unreachable` (no answer).
@@ -80,6 +90,8 @@ const activatedEvent = (connectorId: string, target: string) => ({
  */
 export async function createConnector(deps: ServiceDeps, input: NewConnector): Promise<WithWarnings<ConnectorView>> {
   const kind = input.kind ?? 'slack';
+  checkKindSettings(kind, input.label, input);
+  if (kind === 'slack' && (!input.teamName || !input.teamDomain)) throw new DomainError('invalid', 'A Slack connector needs its team name and domain.');
   const remoteConfig = input.scimBaseUrl && input.scimToken ? await verified(deps, kind, { baseUrl: input.scimBaseUrl, token: input.scimToken }, { type: 'idm_integration_activate', objectId: input.label }) : null;
   const created = await change(deps, async (tx) => {
     const view = await insertConnector(tx, deps.secretKey, { ...input, kind, remoteConfig });
@@ -96,9 +108,7 @@ export async function createConnector(deps: ServiceDeps, input: NewConnector): P
 /** General settings; a plan change makes every user of the connector be looked at again (U9). */
 export async function updateConnectorSettings(tx: Tx, id: string, patch: ConnectorPatch): Promise<WithWarnings<ConnectorView>> {
   const before = await requireConnector(tx, id);
-  if (before.kind !== 'slack' && (patch.teamName !== undefined || patch.teamDomain !== undefined || patch.plan !== undefined)) {
-    throw new DomainError('invalid', `Connector ${id} provisions a generic SCIM service provider: teamName, teamDomain and plan are Slack's settings.`);
-  }
+  checkKindSettings(before.kind, id, patch);
   const after = (await updateConnector(tx, before.id, patch))!;
   if (after.plan !== before.plan && after.idmStatus === 'active') await enqueueConnectorUsers(tx, after.id);
   const note = after.plan !== before.plan ? planNote(after) : undefined;
@@ -150,12 +160,7 @@ const onOff = (v: boolean) => (v ? 'on' : 'off');
  */
 export async function updateIdentityManagement(tx: Tx, id: string, settings: IdmSettings): Promise<WithWarnings<ConnectorView>> {
   const before = await requireConnector(tx, id);
-  if (before.kind !== 'slack' && (settings.plan !== undefined || settings.usersChooseDisplayName !== undefined)) {
-    throw new DomainError('invalid', `Connector ${id} provisions a generic SCIM service provider: plan and usersChooseDisplayName are Slack's settings.`);
-  }
-  if (before.kind === 'slack' && settings.deprovision === 'delete') {
-    throw new DomainError('invalid', 'Slack never deletes users through SCIM (its DELETE deactivates): deprovision applies to generic SCIM connectors only.');
-  }
+  checkKindSettings(before.kind, id, settings);
   const after = (await updateConnector(tx, before.id, settings))!;
   const changes: string[] = [];
   if (after.groupManagement !== before.groupManagement) changes.push(`group management ${onOff(before.groupManagement)} → ${onOff(after.groupManagement)}`);

@@ -15,7 +15,9 @@ import type { Warning } from './context';
 export async function targetWarnings(tx: Tx, user: DirectoryUser): Promise<Warning[]> {
   const active = await tx.select().from(connectors).where(eq(connectors.idmStatus, 'active'));
   if (active.length === 0) return [];
-  const authorizing = new Set(await authorizingConnectors(tx, user.id));
+  const activeIds = new Set(active.map((c) => c.id));
+  // Only connectors that provision count: a group bound to an inactive connector authorizes nothing yet.
+  const authorizing = new Set((await authorizingConnectors(tx, user.id)).filter((id) => activeIds.has(id)));
   const concerned = authorizing.size > 0 ? active.filter((c) => authorizing.has(c.id)) : active;
   const byRule = new Map<string, { message: string; connectorIds: string[] }>();
   for (const connector of concerned) {

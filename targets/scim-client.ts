@@ -28,6 +28,8 @@ export interface ScimDialect extends ErrorDialect {
   etag: boolean;
   /** Slack and RFC servers answer 404 for an unknown ID; Slack names it, which this confirms. */
   isNotFound(error: ScimError): boolean;
+  /** The media type of request bodies: Slack documents application/json, RFC 7644 application/scim+json. */
+  contentType: string;
 }
 
 export type ScimClientOptions = {
@@ -117,7 +119,7 @@ export class ScimClient {
    */
   async replaceUser(id: string, payload: ScimUserPayload, version?: string | null): Promise<ScimUser> {
     const { externalId: _externalId, password: _password, ...body } = payload;
-    const answer = await this.send('PUT', userPath(id), { body: { ...body, id }, version });
+    const answer = await this.send('PUT', userPath(id), { body, version });
     return this.userOrReread(id, answer, 'PUT /Users/<id>');
   }
 
@@ -249,9 +251,9 @@ export class ScimClient {
     for (const [k, v] of Object.entries(options.query ?? {})) url.searchParams.set(k, v);
     // Name the request by method and route only: filters may hold emails or group names.
     const label = `${method} ${path.replace(/^\/(Users|Groups)\/.+$/, '/$1/<id>')}`;
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/scim+json, application/json' };
+    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: this.dialect.contentType === 'application/json' ? 'application/json' : `${this.dialect.contentType}, application/json` };
     // Only with a body: an empty body declared as JSON is itself a parse error for many servers.
-    if (options.body !== undefined) headers['content-type'] = 'application/scim+json';
+    if (options.body !== undefined) headers['content-type'] = this.dialect.contentType;
     if (this.dialect.etag && options.version) headers['if-match'] = options.version;
 
     await this.beforeRequest?.(method, rateLimitResource(path));

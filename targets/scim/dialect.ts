@@ -56,6 +56,7 @@ export function rfcDialect(config: RemoteConfig | null): ScimDialect {
     groupNameFilter: (displayName) => `displayName eq ${scimString(displayName)}`,
     maxPageSize: config?.filter.maxResults && config.filter.maxResults > 0 ? Math.min(config.filter.maxResults, 1000) : DEFAULT_PAGE_SIZE,
     etag: config?.etag ?? false,
+    contentType: 'application/scim+json',
     isNotFound: (e) => e.status === 404,
   };
 }

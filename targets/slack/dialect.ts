@@ -42,6 +42,7 @@ export const slackDialect: ScimDialect = {
   groupNameFilter: (displayName) => `displayName eq ${scimString(displayName)}`,
   maxPageSize: LIMITS.pageSizeMax,
   etag: false,
+  contentType: 'application/json',
   isNotFound: (e) => e.status === 404 && ['no_such_user', 'unknown_user', 'no_such_group'].includes(e.code),
 };
 

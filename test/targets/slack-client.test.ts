@@ -4,8 +4,11 @@ import { startEmulator } from '../../emulator/server';
 import { ScimError } from '../../targets/errors';
 import { slackClient } from '../../targets/slack/dialect';
 import { DirectoryUserFields, type DirectoryUser, type DirectoryUserInput } from '../../core/directory';
-import { diffScimUser, toScimUser } from '../../core/mapping';
+import { diffScimUser as diffWith, toScimUser } from '../../core/mapping';
+import { SLACK_COMPARE } from '../../targets/slack/mapping';
 import { SLACK_ERRORS } from '../../targets/slack/facts';
+
+const diffScimUser: typeof diffWith = (desired, actual, options = {}) => diffWith(desired, actual, { ...options, compare: SLACK_COMPARE });
 
 /** The SCIM client over real loopback HTTP against the Slack SCIM emulator. */
 
