@@ -15,15 +15,17 @@ const layers = {
   core: [],
   targets: ['core'],
   secrets: [],
+  tools: ['core'],
+  mail: ['core', 'tools'],
   db: ['core', 'secrets'],
-  engine: ['core', 'db', 'targets', 'secrets'],
+  engine: ['core', 'db', 'targets', 'secrets', 'mail'],
   services: ['core', 'db', 'targets', 'secrets'],
-  activities: ['core', 'db', 'engine', 'targets'],
+  activities: ['core', 'db', 'engine', 'targets', 'mail'],
   workflows: ['core'], // and activity types (import type)
   dispatch: ['core', 'db', 'workflows'],
   api: ['core', 'db', 'services', 'dispatch', 'workflows'],
   cli: ['core', 'secrets'],
-  worker: ['core', 'db', 'activities', 'engine', 'workflows', 'secrets', 'targets'],
+  worker: ['core', 'db', 'activities', 'engine', 'workflows', 'secrets', 'targets', 'tools', 'mail'],
   emulator: ['core', 'targets'],
 };
 const folders = Object.keys(layers);

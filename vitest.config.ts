@@ -8,7 +8,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ['test/core/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/targets/**/*.test.ts', 'test/db/**/*.test.ts', 'test/services/**/*.test.ts', 'test/secrets/**/*.test.ts', 'test/app/**/*.test.ts'] },
+        test: { name: 'fast', include: ['test/core/**/*.test.ts', 'test/emulator/**/*.test.ts', 'test/targets/**/*.test.ts', 'test/db/**/*.test.ts', 'test/services/**/*.test.ts', 'test/secrets/**/*.test.ts', 'test/app/**/*.test.ts', 'test/mail/**/*.test.ts'] },
       },
       {
         extends: true,

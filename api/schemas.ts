@@ -75,6 +75,7 @@ export const Progress = z.object({
   usersStuck: z.number().int(),
   usersNeedAction: z.number().int(),
   usersImported: z.number().int(),
+  usersHeld: z.number().int(),
   usersPending: z.number().int(),
   usersNotLinked: z.number().int(),
   membersLeftOut: z.number().int(),

@@ -15,6 +15,11 @@ export const EVENT_TYPES = [
   'group_create_provision',
   'group_update_provision',
   'group_delete_provision',
+  // Bindery's own, beyond the seed: the circuit breaker and the scheduled resync.
+  'deactivation_held',
+  'deactivation_approved',
+  'deactivation_rejected',
+  'resync_completed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

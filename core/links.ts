@@ -9,15 +9,16 @@
  * for a change · stuck: kept failing transiently, quarantined until the next change or a manual sync ·
  * imported: linked by an import, not managed until a bound group includes the user (left as it is) ·
  * needs_action: active in the target, but a change the target cannot take through SCIM waits for an admin
- * there (lastError says what to do).
+ * there (lastError says what to do) · held: active in the target, its deactivation held by the circuit
+ * breaker until an admin approves or rejects it.
  */
-export const LINK_STATES = ['pending', 'creating', 'active', 'deactivated', 'failed', 'stuck', 'imported', 'needs_action'] as const;
+export const LINK_STATES = ['pending', 'creating', 'active', 'deactivated', 'failed', 'stuck', 'imported', 'needs_action', 'held'] as const;
 export type LinkState = (typeof LINK_STATES)[number];
 
 /** Links whose account is active in the target: the members a group there can hold. */
-export const ACTIVE_LINK_STATES: readonly LinkState[] = ['active', 'needs_action'];
+export const ACTIVE_LINK_STATES: readonly LinkState[] = ['active', 'needs_action', 'held'];
 /** Links that have reached a state a sync pass leaves them in (for progress bars). */
-export const SETTLED_LINK_STATES: readonly LinkState[] = ['active', 'deactivated', 'failed', 'stuck', 'imported', 'needs_action'];
+export const SETTLED_LINK_STATES: readonly LinkState[] = ['active', 'deactivated', 'failed', 'stuck', 'imported', 'needs_action', 'held'];
 
 /**
  * pending: not created yet · synced: in step · empty: not created because it has no members in the target ·
@@ -41,6 +42,8 @@ export type GroupProgressCounts = {
   usersNeedAction: number;
   /** Linked by an import and not managed yet. */
   usersImported: number;
+  /** Deactivations the circuit breaker holds until an admin decides. */
+  usersHeld: number;
   /** Links `pending` or `creating`: a creation under way. */
   usersPending: number;
   /** Members the connector has no link for (not looked at yet, or never sent to the target). */

@@ -69,16 +69,16 @@ export async function bindGroup(db: Tx, connectorId: string, groupId: string, ov
   const [row] = await db
     .insert(connectorGroups)
     .values({ connectorId, groupId, overrideReason })
-    .onConflictDoUpdate({ target: [connectorGroups.connectorId, connectorGroups.groupId], set: { unboundAt: null, overrideReason } })
+    .onConflictDoUpdate({ target: [connectorGroups.connectorId, connectorGroups.groupId], set: { unboundAt: null, unboundWhileManaged: false, overrideReason } })
     .returning();
   return row!;
 }
 
-/** Marks the binding removed; the row stays (G4). False when it was not actively bound. */
-export async function unbindGroup(db: Tx, connectorId: string, groupId: string): Promise<boolean> {
+/** Marks the binding removed; the row stays (G4), saying whether the group was managed in the target then. False when it was not actively bound. */
+export async function unbindGroup(db: Tx, connectorId: string, groupId: string, whileManaged: boolean): Promise<boolean> {
   const rows = await db
     .update(connectorGroups)
-    .set({ unboundAt: sql`now()` })
+    .set({ unboundAt: sql`now()`, unboundWhileManaged: whileManaged })
     .where(and(eq(connectorGroups.connectorId, connectorId), eq(connectorGroups.groupId, groupId), isNull(connectorGroups.unboundAt)))
     .returning({ groupId: connectorGroups.groupId });
   return rows.length > 0;

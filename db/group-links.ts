@@ -138,6 +138,7 @@ export async function groupProgress(db: Tx, connectorId: string, groupId: string
     usersStuck: count('stuck'),
     usersNeedAction: count('needs_action'),
     usersImported: count('imported'),
+    usersHeld: count('held'),
     usersPending: count('pending', 'creating'),
     usersNotLinked: count(null),
   };

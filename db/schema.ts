@@ -88,6 +88,13 @@ export const connectors = pgTable('connectors', {
   groupManagement: boolean('group_management').notNull().default(true),
   /** Slack's "Allow users to choose their own display name"; the seed requires it off. */
   usersChooseDisplayName: boolean('users_choose_display_name').notNull().default(false),
+  /** The circuit breaker (S4): deactivations beyond max(percent of linked users, minUsers - 1) within the window are held. */
+  breakerEnabled: boolean('breaker_enabled').notNull().default(true),
+  breakerPercent: integer('breaker_percent').notNull().default(10),
+  breakerMinUsers: integer('breaker_min_users').notNull().default(25),
+  breakerWindowMinutes: integer('breaker_window_minutes').notNull().default(60),
+  /** Who is emailed about this connector (held deactivations); else BINDERY_ADMIN_EMAIL. */
+  notifyEmail: text('notify_email'),
   /** SSO (SAML) for this connector; deactivating it is recorded (R1), the IdP itself comes later. */
   ssoActive: boolean('sso_active').notNull().default(false),
   createdAt: createdAt(),
@@ -105,6 +112,8 @@ export const connectorGroups = pgTable(
     unboundAt: timestamp('unbound_at', { withTimezone: true }),
     /** The admin overrode the refusal to bind a group already bound to another connector (G5). */
     overrideReason: text('override_reason'),
+    /** Unbound while the connector managed groups in an active target: it cannot be bound again (G4). */
+    unboundWhileManaged: boolean('unbound_while_managed').notNull().default(false),
   },
   (t) => [primaryKey({ columns: [t.connectorId, t.groupId] }), index('connector_groups_group_idx').on(t.groupId)],
 );
@@ -191,4 +200,106 @@ export const insightsEvents = pgTable(
     attempt: integer('attempt'),
   },
   (t) => [index('insights_events_at_idx').on(t.at), index('insights_events_object_idx').on(t.objectType, t.objectId)],
+);
+
+/** Deactivations sent or about to be, per connector: the circuit breaker's window (S4). */
+export const deactivationClaims = pgTable(
+  'deactivation_claims',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('deactivation_claims_window_idx').on(t.connectorId, t.at)],
+);
+
+export const HOLD_STATUSES = ['open', 'approved', 'rejected'] as const;
+
+/** A batch of deactivations the circuit breaker held, waiting for an admin's decision (S4). */
+export const holds = pgTable('holds', {
+  id: text('id').primaryKey(),
+  connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+  status: text('status', { enum: HOLD_STATUSES }).notNull().default('open'),
+  /** Why the breaker tripped, in numbers. */
+  reason: text('reason').notNull(),
+  createdAt: createdAt(),
+  notifiedAt: timestamp('notified_at', { withTimezone: true }),
+  decidedAt: timestamp('decided_at', { withTimezone: true }),
+  decidedBy: text('decided_by'),
+  decisionReason: text('decision_reason'),
+});
+
+/** One held deactivation; approved ones let the user's next sync deactivate, rejected ones keep the user as they are. */
+export const heldDeactivations = pgTable(
+  'held_deactivations',
+  {
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    holdId: text('hold_id').notNull().references(() => holds.id, { onDelete: 'cascade' }),
+    /** The inactive reason (core/plan/user.ts InactiveReason). */
+    reason: text('reason').notNull(),
+    heldAt: timestamp('held_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.userId] }), index('held_deactivations_hold_idx').on(t.holdId)],
+);
+
+export const RUN_MODES = ['resync', 'plan', 'apply'] as const;
+export const RUN_STATUSES = ['running', 'completed', 'failed', 'stale'] as const;
+
+/** A full reconciliation (S2), a plan of one (S3), or the application of a plan: its progress and report. */
+export const resyncRuns = pgTable(
+  'resync_runs',
+  {
+    id: text('id').primaryKey(),
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    mode: text('mode', { enum: RUN_MODES }).notNull(),
+    status: text('status', { enum: RUN_STATUSES }).notNull().default('running'),
+    /** The plan an `apply` run applies. */
+    planId: text('plan_id'),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    /** Counts so far: read, planned and applied by operation (core/resync.ts RunCounts). */
+    counts: jsonb('counts').$type<Record<string, unknown>>().notNull().default({}),
+    /** A digest of every planned step: an `apply` refuses when the plan it would make differs. */
+    fingerprint: text('fingerprint'),
+    error: text('error'),
+    workflowId: text('workflow_id'),
+  },
+  (t) => [index('resync_runs_connector_idx').on(t.connectorId, t.startedAt)],
+);
+
+/** One planned step of a run (and its outcome), or one account in the target the directory does not know. */
+export const resyncItems = pgTable(
+  'resync_items',
+  {
+    runId: text('run_id').notNull().references(() => resyncRuns.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    /** The step as planned (core/plan): kept so an apply can send exactly what was planned. */
+    step: jsonb('step').$type<Record<string, unknown>>(),
+    op: text('op').notNull(),
+    method: text('method'),
+    path: text('path'),
+    attributes: jsonb('attributes').$type<string[]>(),
+    outcome: text('outcome').notNull(),
+    code: text('code'),
+    message: text('message'),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.seq] })],
+);
+
+/** The target's users as a resync read them, for its run only (matched in SQL, deleted when the run ends). */
+export const targetSnapshot = pgTable(
+  'target_snapshot',
+  {
+    runId: text('run_id').notNull().references(() => resyncRuns.id, { onDelete: 'cascade' }),
+    remoteId: text('remote_id').notNull(),
+    userNameLc: text('user_name_lc').notNull(),
+    emailLc: text('email_lc'),
+    active: boolean('active').notNull(),
+    resource: jsonb('resource').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.remoteId] }), index('target_snapshot_user_idx').on(t.runId, t.userNameLc), index('target_snapshot_email_idx').on(t.runId, t.emailLc)],
 );

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { findTool } from '../worker/dev-server';
+import { findTool } from '../tools/tools';
 
 /**
  * A mail catcher for `npm start` and the tests: a mailpit process (installed by `npm run setup`) that accepts

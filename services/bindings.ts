@@ -23,7 +23,7 @@ export async function bindGroup(tx: Tx, connectorId: string, groupId: string, ov
   await lockGroupBindings(tx, group.id);
   const existing = await getBinding(tx, connector.id, group.id);
   if (existing && existing.unboundAt === null) return { created: false, binding: toBindingView(existing, group.name) };
-  if (existing && connector.groupManagement) {
+  if (existing && existing.unboundWhileManaged && connector.groupManagement) {
     throw new DomainError(
       'conflict',
       `Group "${group.name}" was unbound from connector "${connector.label}" on ${existing.unboundAt!.toISOString()} while group management was on. Bindery left the group in the target as it was, but stopped managing it; many targets (Slack among them) disable a group their identity provider stops managing, and SCIM has no way to enable a disabled group again, so binding it again is refused rather than failing later.`,
@@ -64,14 +64,15 @@ export async function unbindImpact(tx: Tx, connectorId: string, groupId: string)
     .from(groupMembers)
     .innerJoin(directoryUsers, and(eq(directoryUsers.id, groupMembers.userId), isNull(directoryUsers.deletedAt)))
     .where(eq(groupMembers.groupId, group.id));
-  return { connectorId, groupId, groupName: group.name, members: row?.n ?? 0, oneWay: connector.groupManagement };
+  return { connectorId, groupId, groupName: group.name, members: row?.n ?? 0, oneWay: connector.groupManagement && connector.idmStatus === 'active' };
 }
 
 export async function unbindGroup(tx: Tx, connectorId: string, groupId: string): Promise<void> {
   const connector = await requireConnector(tx, connectorId);
   const group = await requireGroup(tx, groupId);
   await lockGroupBindings(tx, group.id);
-  if (await markUnbound(tx, connector.id, group.id)) {
+  // Only a group its target managed can have been disabled there (G4); an inactive connector sent nothing.
+  if (await markUnbound(tx, connector.id, group.id, connector.groupManagement && connector.idmStatus === 'active')) {
     // G3: syncing of the group stops; the target keeps it as it is. Its members are looked at again.
     await disableGroupLinks(tx, connector.id, group.id);
     await enqueueGroupMembers(tx, group.id, connector.id);

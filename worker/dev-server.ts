@@ -1,24 +1,6 @@
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SETTINGS } from '../core/config';
+import { findTool } from '../tools/tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
-
-/** The folder `npm run setup` installs tools into (BINDERY_TOOLS_DIR, `~` expanded). */
-export function toolsDir(configured = process.env.BINDERY_TOOLS_DIR || SETTINGS.toolsDir.default!): string {
-  return configured.startsWith('~/') ? join(homedir(), configured.slice(2)) : configured;
-}
-
-/** A tool setup installed, else one on PATH or in Go's bin folder; undefined when there is none. */
-export function findTool(name: string, explicit?: string): string | undefined {
-  if (explicit) {
-    if (!existsSync(explicit)) throw new Error(`${explicit} (given for ${name}) does not exist`);
-    return explicit;
-  }
-  const dirs = [join(toolsDir(), 'bin'), ...(process.env.PATH ?? '').split(delimiter), join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin')];
-  return dirs.filter((d) => d.length > 0).map((dir) => join(dir, name)).find((p) => existsSync(p));
-}
 
 /** The Temporal CLI: TEMPORAL_CLI_PATH, else the one setup installed, else `temporal` on PATH or in Go's bin folder. */
 export function findTemporalCli(explicit?: string): string {

@@ -34,7 +34,7 @@ export type Progress = GroupProgressCounts & { groupState: string; membersLeftOu
 
 /** One line: a bar of the members whose link has settled (core/links.ts SETTLED_LINK_STATES), then the counts. */
 export function progressLine(p: Progress): string {
-  const settled = p.usersActive + p.usersDeactivated + p.usersFailed + p.usersStuck + p.usersNeedAction + p.usersImported;
+  const settled = p.usersActive + p.usersDeactivated + p.usersFailed + p.usersStuck + p.usersNeedAction + p.usersImported + p.usersHeld;
   return [
     `${progressBar(settled, p.members)} ${settled}/${p.members} settled`,
     `active ${p.usersActive}`,
@@ -43,6 +43,7 @@ export function progressLine(p: Progress): string {
     `stuck ${p.usersStuck}`,
     ...(p.usersNeedAction > 0 ? [`needs action ${p.usersNeedAction}`] : []),
     ...(p.usersImported > 0 ? [`imported ${p.usersImported}`] : []),
+    ...(p.usersHeld > 0 ? [`held ${p.usersHeld} (connector held)`] : []),
     `creating ${p.usersPending}`,
     `not linked ${p.usersNotLinked}`,
     `intents pending ${p.pendingIntents}`,

@@ -96,7 +96,7 @@ describe.each(drivers)('authorization on %s', (_name, open) => {
 
     it('does not authorize once the binding is unbound, and again once bound again', async () => {
       const { c, g, u } = await authorizedTrio();
-      await unbindGroup(db, c, g);
+      await unbindGroup(db, c, g, true);
       expect(await isAuthorized(db, c, u)).toBe(false);
       expect(await countAuthorized(db, c)).toBe(0);
       expect(await authorizingConnectors(db, u)).toEqual([]);
@@ -164,7 +164,7 @@ describe.each(drivers)('authorization on %s', (_name, open) => {
           if (!chance(0.3)) continue;
           const unbound = chance(0.3);
           await bindGroup(db, c.id, g.id, null);
-          if (unbound) await unbindGroup(db, c.id, g.id);
+          if (unbound) await unbindGroup(db, c.id, g.id, true);
           dir.bindings.push({ connectorId: c.id, groupId: g.id, unbound });
         }
         for (const u of dir.users) {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { toolsDir } from '../../worker/dev-server';
+import { toolsDir } from '../../tools/tools';
 import { type Harness, startHarness } from '../support/harness';
 
 // A property-based API fuzzer (schemathesis, from PyPI, installed by `npm run setup`) against the running

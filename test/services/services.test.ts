@@ -63,12 +63,12 @@ type Row = { id: string };
 
 /** An IdM-active Slack connector, its token verified by the emulator. */
 async function slack(label: string, extra: { plan?: 'business_plus' | 'enterprise_grid'; groupManagement?: boolean } = {}) {
-  return createConnector(deps, { label, teamDomain: `${label.toLowerCase()}.slack.com`, scimBaseUrl: emulator.baseUrl, scimToken: TOKEN, ...extra });
+  return createConnector(deps, { label, teamName: label.toLowerCase(), teamDomain: `${label.toLowerCase()}.slack.com`, scimBaseUrl: emulator.baseUrl, scimToken: TOKEN, ...extra });
 }
 
 /** A Slack connector without identity management. */
 async function inactive(label: string) {
-  return createConnector(deps, { label });
+  return createConnector(deps, { label, teamName: label.toLowerCase(), teamDomain: `${label.toLowerCase()}.slack.com` });
 }
 
 /** An IdM-active generic SCIM connector (the emulator speaks SCIM 2.0 well enough to verify a token). */
@@ -425,6 +425,22 @@ describe('bindings', () => {
     expect(await takeAll()).toEqual([]);
   });
 
+  it('bind again a group unbound while nothing managed it in a target (group management off then, or identity management inactive)', async () => {
+    const a = await slack('A', { groupManagement: false });
+    const g = await group('Off then');
+    await bind(a, g);
+    await unbind(a, g);
+    await change(deps, (tx) => updateIdentityManagement(tx, a.id, { groupManagement: true }));
+    expect((await bind(a, g)).binding).toMatchObject({ state: 'bound' });
+
+    const idle = await inactive('Idle');
+    const h = await group('Never sent');
+    await bind(idle, h);
+    expect((await unbindImpact(db, idle.id, h.id)).oneWay).toBe(false);
+    await unbind(idle, h);
+    expect((await bind(idle, h)).binding).toMatchObject({ state: 'bound' });
+  });
+
   it('bind again a group unbound from a connector with group management off', async () => {
     const a = await slack('A', { groupManagement: false });
     const g = await group('Two way');
@@ -559,7 +575,7 @@ describe('connectors', () => {
     const grid = await slack('Grid', { plan: 'enterprise_grid' });
     expect(grid.warnings?.map((w) => w.code)).toEqual(['plan_enterprise_grid']);
 
-    const chooser = await createConnector(deps, { label: 'Chooser', scimBaseUrl: emulator.baseUrl, scimToken: TOKEN, usersChooseDisplayName: true });
+    const chooser = await createConnector(deps, { label: 'Chooser', teamName: 'chooser', teamDomain: 'chooser.slack.com', scimBaseUrl: emulator.baseUrl, scimToken: TOKEN, usersChooseDisplayName: true });
     expect(chooser.warnings?.map((w) => w.code)).toEqual(['plan_business_plus', 'users_choose_display_name']);
 
     // Without a token nothing is verified: inactive, no event; the plan is still noted.
@@ -576,7 +592,7 @@ describe('connectors', () => {
   });
 
   it('store nothing when the target refuses the token, and record the failure', async () => {
-    const err = await refusal(createConnector(deps, { label: 'Refused', scimBaseUrl: emulator.baseUrl, scimToken: 'xoxp-wrong' }));
+    const err = await refusal(createConnector(deps, { label: 'Refused', teamName: 'refused', teamDomain: 'refused.slack.com', scimBaseUrl: emulator.baseUrl, scimToken: 'xoxp-wrong' }));
     expect(err.kind).toBe('refused');
     expect(err.message).toMatch(/^Slack did not accept the SCIM URL and token/);
     expect(err.details.errorCode).toEqual(expect.any(String));
@@ -590,7 +606,7 @@ describe('connectors', () => {
 
   it('store nothing when the target cannot be reached', async () => {
     const port = await closedPort();
-    const err = await refusal(createConnector(deps, { label: 'Nowhere', scimBaseUrl: `http://127.0.0.1:${port}/scim/v2`, scimToken: TOKEN }));
+    const err = await refusal(createConnector(deps, { label: 'Nowhere', teamName: 'nowhere', teamDomain: 'nowhere.slack.com', scimBaseUrl: `http://127.0.0.1:${port}/scim/v2`, scimToken: TOKEN }));
     expect(err.kind).toBe('unreachable');
     expect(err.message).toMatch(/^Nothing was stored: Slack could not be reached at http:\/\/127\.0\.0\.1:\d+\/scim\/v2/);
     expect(err.describe('cli')).toContain('--scim-url');

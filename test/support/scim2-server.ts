@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { toolsDir } from '../../worker/dev-server';
+import { toolsDir } from '../../tools/tools';
 
 /** A free TCP port on loopback, for a server that must be told its port. */
 export async function freePort(): Promise<number> {
