@@ -1,10 +1,11 @@
 import type { EngineDeps } from '../engine/session';
+import { createHoldActivities } from './holds';
 import { createSyncActivities } from './sync';
 
 export type { EngineDeps as ActivityDeps } from '../engine/session';
 
 /** Every activity the worker registers, built once from its dependencies. */
 export function createActivities(deps: EngineDeps) {
-  return { ...createSyncActivities(deps) };
+  return { ...createSyncActivities(deps), ...createHoldActivities(deps) };
 }
 export type Activities = ReturnType<typeof createActivities>;

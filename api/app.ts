@@ -10,6 +10,7 @@ import { bindingRoutes } from './routes/bindings';
 import { connectorRoutes } from './routes/connectors';
 import { eventRoutes } from './routes/events';
 import { groupRoutes } from './routes/groups';
+import { holdRoutes } from './routes/holds';
 import { idmRoutes } from './routes/idm';
 import { userRoutes } from './routes/users';
 import { Health, responses } from './schemas';
@@ -170,6 +171,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     connectorRoutes(routes, deps);
     bindingRoutes(routes, deps);
     idmRoutes(routes, deps);
+    holdRoutes(routes, deps);
     eventRoutes(routes, deps);
   });
 

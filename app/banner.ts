@@ -10,6 +10,8 @@ export function startBanner(o: {
   apiKeyAt: string;
   /** `tokenAt`: where the emulator's token is kept; absent for a real Slack. */
   slack: { baseUrl: string; tokenAt?: string };
+  /** The local catcher's inbox (JSON), or the SMTP server mail goes to (without credentials). */
+  mail?: { inbox: string } | { server: string };
 }): string {
   const tokenFile = o.slack.tokenAt?.startsWith('/') ? o.slack.tokenAt : '<file holding the token>';
   return `
@@ -17,7 +19,9 @@ Bindery is running (${o.database}).
   Temporal Web UI   http://127.0.0.1:${o.uiPort}
   Temporal server   127.0.0.1:${o.temporalPort}
   Admin API         ${o.apiUrl}   (key in ${o.apiKeyAt})
-  Slack SCIM        ${o.slack.baseUrl}${o.slack.tokenAt ? `   (emulator; its token is in ${o.slack.tokenAt})` : ''}
+  Slack SCIM        ${o.slack.baseUrl}${o.slack.tokenAt ? `   (emulator; its token is in ${o.slack.tokenAt})` : ''}${
+    o.mail ? `\n  Mail              ${'inbox' in o.mail ? `${o.mail.inbox}   (local catcher: what Bindery sent, as JSON)` : o.mail.server}` : ''
+  }
 
 Try, in another terminal in this folder (npx bindery --help lists every command):
   npx bindery connector create --label Slack --team-name acme --team-domain acme.slack.com --scim-url ${o.slack.baseUrl} --token-stdin < ${tokenFile}

@@ -14,6 +14,8 @@ import { buildApi } from '../api/app';
 import { startDispatcher } from '../dispatch/dispatcher';
 import { resolveApiKey } from '../secrets/secrets';
 import { prepareDataDir } from './data-dir';
+import { createMailer, redactSmtpUrl } from '../mail/mailer';
+import { startMailCatcher } from '../mail/catcher';
 import { startBanner } from './banner';
 import { seedDemo } from './demo';
 
@@ -62,11 +64,28 @@ async function main(): Promise<void> {
       slack = { baseUrl: emulator.baseUrl, token, emulated: true };
     }
 
+    // Mail: the configured SMTP server, else a local catcher whose inbox is readable over HTTP.
+    let mailUrl = config.smtpUrl;
+    let inbox: string | undefined;
+    if (!mailUrl) {
+      const catcher = await startMailCatcher({ smtpPort: config.mailCatcherSmtpPort, httpPort: config.mailCatcherHttpPort, dataFile: join(dataDir, 'mail.db') });
+      stops.push(() => catcher.stop());
+      mailUrl = catcher.smtpUrl;
+      inbox = `${catcher.apiUrl}/messages`;
+    }
+    const mailer = createMailer({ smtpUrl: mailUrl, from: config.mailFrom });
+    stops.push(async () => mailer.close());
+
     const worker = await createWorker({
       connection: temporal.nativeConnection,
       namespace: 'default',
       taskQueue: config.taskQueue,
-      deps: { db: database.db, secretKey, governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale }) },
+      deps: {
+        db: database.db,
+        secretKey,
+        governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale }),
+        mail: { mailer, adminEmail: config.adminEmail },
+      },
     });
     const running = worker.run();
     stops.push(async () => {
@@ -93,6 +112,7 @@ async function main(): Promise<void> {
         apiUrl,
         apiKeyAt: config.apiKey ? 'BINDERY_API_KEY' : join(dataDir, 'api-key'),
         slack: { baseUrl: slack.baseUrl, tokenAt: slack.emulated ? (config.emulatorToken ? 'EMULATOR_TOKEN' : join(dataDir, 'emulator-token')) : undefined },
+        mail: inbox ? { inbox } : { server: redactSmtpUrl(mailUrl) },
       }),
     );
 

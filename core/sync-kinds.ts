@@ -1,12 +1,15 @@
 /**
- * The per-object sync workflows, one registry: the outbox's intent kinds, the workflow type each kind
- * starts, its business ID and the search attribute naming its object. Adding a kind is one entry here and
- * one workflow function exported from workflows/index.ts.
+ * The per-object workflows the outbox starts, one registry: the intent kinds, the workflow type each kind
+ * starts (signal-with-start, input `{ connectorId, <kind>Id }`), its business ID and the search attribute
+ * naming its object. Adding a kind is one entry here and one workflow function exported from
+ * workflows/index.ts.
  */
 export const SYNC_KINDS = {
   user: { workflowType: 'userSync', idPrefix: 'user-sync', objectSearchAttribute: 'BinderyUserId' },
   group: { workflowType: 'groupSync', idPrefix: 'group-sync', objectSearchAttribute: 'BinderyGroupId' },
-} as const;
+  /** Deactivations the circuit breaker held: notify the admin, wait for the decision, carry it out. */
+  hold: { workflowType: 'breakerHold', idPrefix: 'breaker-hold', objectSearchAttribute: undefined },
+} as const satisfies Record<string, { workflowType: string; idPrefix: string; objectSearchAttribute: string | undefined }>;
 
 export type SyncKind = keyof typeof SYNC_KINDS;
 export const INTENT_KINDS = Object.keys(SYNC_KINDS) as [SyncKind, ...SyncKind[]];

@@ -31,7 +31,9 @@ export type NewConnector = {
 /** What an admin may change after creation: not the SSO IdP URL (the seed: fixed at creation). */
 export type ConnectorPatch = Partial<Pick<ConnectorRow, 'label' | 'description' | 'showInUserPortal' | 'teamName' | 'teamDomain' | 'plan'>>;
 /** The identity-management settings (I2; the plan, which decides how guests are created; a generic target's deprovisioning). */
-export type IdmSettings = Partial<Pick<ConnectorRow, 'groupManagement' | 'usersChooseDisplayName' | 'plan' | 'deprovision'>>;
+export type IdmSettings = Partial<
+  Pick<ConnectorRow, 'groupManagement' | 'usersChooseDisplayName' | 'plan' | 'deprovision' | 'breakerEnabled' | 'breakerPercent' | 'breakerMinUsers' | 'breakerWindowMinutes' | 'notifyEmail'>
+>;
 
 /** The seed's default IdP URL: https://sso.jumpcloud.com/saml2/<applicationname>, here on Bindery's own host name. */
 export function defaultSsoIdpUrl(label: string): string {

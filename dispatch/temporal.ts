@@ -28,6 +28,7 @@ function inputOf(r: SyncRequest): SyncInput & Record<string, string> {
 export async function requestSync(client: Client, taskQueue: string, r: SyncRequest): Promise<Started> {
   const kind = SYNC_KINDS[r.kind];
   const workflowId = syncWorkflowId(r.kind, r.connectorId, r.objectId);
+  const objectKey = objectSearchAttribute(r.kind);
   const handle = await client.workflow.signalWithStart(kind.workflowType, {
     workflowId,
     taskQueue,
@@ -37,7 +38,7 @@ export async function requestSync(client: Client, taskQueue: string, r: SyncRequ
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
     typedSearchAttributes: [
       { key: SEARCH_ATTRIBUTES.connectorId, value: r.connectorId },
-      { key: objectSearchAttribute(r.kind), value: r.objectId },
+      ...(objectKey ? [{ key: objectKey, value: r.objectId }] : []),
       { key: SEARCH_ATTRIBUTES.operation, value: kind.idPrefix },
     ],
   });

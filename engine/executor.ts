@@ -4,10 +4,11 @@ import type { GroupPlan, GroupResult } from '../core/plan/group';
 import type { UserPlan, UserResult } from '../core/plan/user';
 import { MANAGED_GROUP_MESSAGE } from '../core/plan/group';
 import { authorizingGroups } from '../db/authorization';
+import { claimDeactivation, clearHeld } from '../db/breaker';
 import type { Tx } from '../db/client';
 import { saveGroupLink, type GroupLinkRow } from '../db/group-links';
 import { completeCreation, getLink, saveLink, type UserLinkRow } from '../db/links';
-import { enqueueMany } from '../db/outbox';
+import { enqueue, enqueueMany } from '../db/outbox';
 import { ScimError } from '../targets/errors';
 import type { EventRecord, Session } from './session';
 
@@ -80,6 +81,11 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
     return { result: 'failed', code };
   }
 
+  // A user no longer being deactivated has no deactivation waiting for an admin, or refused by one.
+  if ((link?.state === 'held' || link?.lastErrorCode === 'deactivation_rejected') && !plan.steps.some((s) => s.op === 'deactivate')) {
+    await clearHeld(db, ref.connectorId, ref.userId);
+  }
+
   let remoteId = plan.remoteId ?? link?.remoteId ?? undefined;
   let stage: EventType = plan.steps[0] && 'event' in plan.steps[0] && plan.steps[0].event ? plan.steps[0].event : 'user_lookup_provision';
   try {
@@ -101,7 +107,24 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
           await client.patchUser(step.remoteId, step.operations, step.version);
           await settle('active', step.remoteId, { type: step.event, outcome: 'success', message: step.message }, { groups: step.reactivate });
           break;
-        case 'deactivate':
+        case 'deactivate': {
+          // The circuit breaker counts it first (S4): past its threshold nothing is sent, the admin decides.
+          const claim = await db.transaction(async (tx) => {
+            const c = await claimDeactivation(tx, connector, ref.userId, step.reason);
+            if (c.decision === 'held' && !(link?.state === 'held')) {
+              const message = `Deactivation held by the circuit breaker (hold ${c.holdId}): too many of this connector's users would be deactivated at once. An admin approves or rejects it: bindery connector held ${ref.connectorId}.`;
+              await saveLink(tx, { ...ref, remoteId: step.remoteId, state: 'held', lastErrorCode: 'deactivation_held', lastError: message });
+              if (c.newHold) await enqueue(tx, 'hold', ref.connectorId, c.holdId);
+              await session.record(object, { type: 'deactivation_held', outcome: 'failure', code: 'deactivation_held', message }, tx);
+            }
+            if (c.decision === 'rejected' && link?.lastErrorCode !== 'deactivation_rejected') {
+              const message = `An admin rejected this deactivation (hold ${c.holdId}): the account stays active until the directory changes.`;
+              await saveLink(tx, { ...ref, remoteId: step.remoteId, state: 'active', lastErrorCode: 'deactivation_rejected', lastError: message });
+            }
+            return c;
+          });
+          if (claim.decision === 'held') return { result: 'held', remoteId: step.remoteId, code: 'deactivation_held' };
+          if (claim.decision === 'rejected') return { result: 'unchanged', remoteId: step.remoteId, code: 'deactivation_rejected' };
           // Idempotent in the target; an account already gone from it is as good as deactivated.
           try {
             if (step.hardDelete) await client.deleteUser(step.remoteId);
@@ -111,6 +134,7 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
           }
           await settle('deactivated', step.remoteId, { type: step.event, outcome: 'success', message: step.message }, { groups: true });
           break;
+        }
         case 'record': {
           const id = step.remoteId ?? remoteId ?? null;
           const event = step.event && step.message ? { type: step.event, outcome: step.outcome ?? 'success', message: step.message, code: step.code } : undefined;

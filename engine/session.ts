@@ -3,6 +3,7 @@ import type { Db, Tx } from '../db/client';
 import { type ConnectorRow, getConnector, scimCredentials } from '../db/connectors';
 import { recordEvent } from '../db/events';
 import { clientFor, profileFor, targetSettings, type TargetProfile } from '../targets';
+import type { Mailer } from '../mail/mailer';
 import type { ScimClient, ScimClientOptions } from '../targets/scim-client';
 
 /** Waits until a request may be sent without exceeding the target's limits (db/governor.ts). */
@@ -17,6 +18,8 @@ export type EngineDeps = {
   governor?: RateGovernor;
   /** Extra client options (a test's dispatcher, a timeout). */
   clientOptions?: Omit<ScimClientOptions, 'baseUrl' | 'token' | 'dialect' | 'beforeRequest'>;
+  /** Where mail to admins goes (held deactivations, import summaries); absent: nothing is mailed. */
+  mail?: { mailer: Mailer; adminEmail: string };
 };
 
 /** Where the work runs: the workflow that did it (for events), liveness and cancellation. */

@@ -167,6 +167,9 @@ export async function updateIdentityManagement(tx: Tx, id: string, settings: Idm
   if (after.usersChooseDisplayName !== before.usersChooseDisplayName) changes.push(`users choose display name ${onOff(before.usersChooseDisplayName)} → ${onOff(after.usersChooseDisplayName)}`);
   if (after.plan !== before.plan) changes.push(`plan ${before.plan} → ${after.plan}`);
   if (after.deprovision !== before.deprovision) changes.push(`deprovision ${before.deprovision} → ${after.deprovision}`);
+  const breaker = (c: ConnectorRow) => (c.breakerEnabled ? `on (${c.breakerPercent}%, at least ${c.breakerMinUsers}, ${c.breakerWindowMinutes} min)` : 'off');
+  if (breaker(after) !== breaker(before)) changes.push(`circuit breaker ${breaker(before)} → ${breaker(after)}`);
+  if (after.notifyEmail !== before.notifyEmail) changes.push('notification address changed');
   await recordEvent(tx, {
     type: 'idm_integration_update',
     connectorId: id,

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
 import { SLACK_RATE_LIMITS } from '../targets/slack/facts';
 import { resolveSecretKey } from '../secrets/secrets';
+import { createMailer } from '../mail/mailer';
 import { createWorker } from './worker';
 
 /** `npm run worker`: one worker process against an existing Temporal server and database. */
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     deps: {
+      mail: config.smtpUrl ? { mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }), adminEmail: config.adminEmail } : undefined,
       db: database.db,
       secretKey: resolveSecretKey(config),
       governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale }),

@@ -13,9 +13,10 @@ export const SEARCH_ATTRIBUTES = {
   operation: defineSearchAttributeKey('BinderyOperation', SearchAttributeType.KEYWORD),
 };
 
-/** The search attribute naming a sync workflow's object. */
+/** The search attribute naming a workflow's object, when its kind has one. */
 export function objectSearchAttribute(kind: SyncKind) {
-  return defineSearchAttributeKey(SYNC_KINDS[kind].objectSearchAttribute, SearchAttributeType.KEYWORD);
+  const name = SYNC_KINDS[kind].objectSearchAttribute;
+  return name ? defineSearchAttributeKey(name, SearchAttributeType.KEYWORD) : undefined;
 }
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SEARCH_ATTRIBUTES);

@@ -13,6 +13,11 @@ const IdmSettingsBody = z
     usersChooseDisplayName: z.boolean().optional().describe('Slack’s “Allow users to choose their own display name”; the integration needs it off'),
     plan: z.enum(SLACK_PLANS).optional().describe('the Slack plan; multi-channel guests need enterprise_grid'),
     deprovision: z.enum(DEPROVISION_MODES).optional().describe('generic SCIM: what a user deleted from the directory becomes'),
+    breakerEnabled: z.boolean().optional().describe('the circuit breaker: hold deactivations beyond the threshold until an admin approves them (S4)'),
+    breakerPercent: z.number().int().min(1).max(100).optional().describe('threshold: more than this share of linked users (default 10)…'),
+    breakerMinUsers: z.number().int().min(1).max(1_000_000).optional().describe('…and at least this many users (default 25)…'),
+    breakerWindowMinutes: z.number().int().min(1).max(7 * 24 * 60).optional().describe('…within this many minutes (default 60)'),
+    notifyEmail: z.email().max(320).nullable().optional().describe('who is emailed about this connector (held deactivations); null: BINDERY_ADMIN_EMAIL'),
   })
   .refine((o) => Object.values(o).some((v) => v !== undefined), 'send at least one setting to change');
 
@@ -52,7 +57,7 @@ export function idmRoutes(app: App, deps: ApiDeps): void {
         ...doc(
           tag,
           'change identity-management settings',
-          'groupManagement, usersChooseDisplayName, plan, deprovision (idm_integration_update). Turning group management off marks the connector’s group links `disabled` and queues nothing (the target keeps its groups as they are, G6); turning it on queues a sync of every bound group.',
+          'groupManagement, usersChooseDisplayName, plan, deprovision, the circuit breaker (breakerEnabled, breakerPercent, breakerMinUsers, breakerWindowMinutes) and notifyEmail (idm_integration_update). Turning group management off marks the connector’s group links `disabled` and queues nothing (the target keeps its groups as they are, G6); turning it on queues a sync of every bound group.',
         ),
         params: IdParam,
         body: IdmSettingsBody,

@@ -97,7 +97,7 @@ export type UserStep =
   /** A link change with no request to the target: the target is already right, or a change waits for an admin there. */
   | { op: 'record'; state: LinkState; remoteId: string | null; code?: string; message?: string; event?: EventType; outcome?: 'success' | 'failure' };
 
-export type UserResult = 'created' | 'adopted' | 'updated' | 'reactivated' | 'deactivated' | 'unchanged' | 'failed' | 'skipped' | 'stuck' | 'needs_action';
+export type UserResult = 'created' | 'adopted' | 'updated' | 'reactivated' | 'deactivated' | 'unchanged' | 'failed' | 'skipped' | 'stuck' | 'needs_action' | 'held';
 
 export type UserPlan = {
   result: UserResult;

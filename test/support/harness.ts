@@ -11,6 +11,8 @@ import { openFreshDatabase } from './database';
 import { generateKey, parseKey } from '../../secrets/secrets';
 import { startEmulator } from '../../emulator/server';
 import { createWorker } from '../../worker/worker';
+import { mailbox, startMailCatcher } from '../../mail/catcher';
+import { createMailer } from '../../mail/mailer';
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
@@ -27,7 +29,7 @@ export function installQuietRuntime(): void {
  * Everything real for one test file: the shared Temporal dev server, PostgreSQL (or embedded PGlite),
  * the Slack emulator over HTTP, a worker on a task queue of the file's own, and the admin API.
  */
-export async function startHarness(opts: { database?: 'postgres' | 'pglite'; worker?: boolean; dispatcher?: boolean; temporalAddress?: string } = {}) {
+export async function startHarness(opts: { database?: 'postgres' | 'pglite'; worker?: boolean; dispatcher?: boolean; temporalAddress?: string; mail?: boolean } = {}) {
   installQuietRuntime();
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
@@ -36,6 +38,11 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
   const secretKey = parseKey(secretKeyText);
   const slackToken = `xoxp-test-${randomBytes(8).toString('hex')}`;
   const emulator = await startEmulator({ port: 0, token: slackToken, rateLimits: { enabled: false } });
+  // A real SMTP catcher when the file reads mail (mailpit, installed by `npm run setup`).
+  const catcher = opts.mail ? await startMailCatcher() : undefined;
+  const mailer = catcher ? createMailer({ smtpUrl: catcher.smtpUrl, from: 'Bindery <bindery@test.example>' }) : undefined;
+  const mail = catcher ? mailbox(catcher.apiUrl) : undefined;
+  const adminEmail = 'admin@test.example';
 
   /** A worker in this process on the file's task queue (the crash and outage tests run their own). */
   async function startWorker(address_ = address) {
@@ -44,7 +51,7 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      deps: { db: database.db, secretKey },
+      deps: { db: database.db, secretKey, mail: mailer ? { mailer, adminEmail } : undefined },
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     const running = worker.run();
@@ -116,8 +123,10 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
     await api.close();
     await connection.close();
     await emulator.close();
+    mailer?.close();
+    await catcher?.stop();
     await database.close();
   }
 
-  return { db: database.db, databaseKind: database.kind, databaseUrl: database.url, secretKeyText, client, emulator, slackToken, taskQueue, apiUrl, apiKey, dispatcher, startWorker, call, ok, slack, slackControl, startUserSync, stop };
+  return { mail, adminEmail, db: database.db, databaseKind: database.kind, databaseUrl: database.url, secretKeyText, client, emulator, slackToken, taskQueue, apiUrl, apiKey, dispatcher, startWorker, call, ok, slack, slackControl, startUserSync, stop };
 }
