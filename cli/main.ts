@@ -3,10 +3,11 @@ import { program } from './program';
 import { connectorCommands } from './commands/connectors';
 import { eventCommands } from './commands/events';
 import { groupCommands } from './commands/groups';
+import { holdCommands } from './commands/holds';
 import { userCommands } from './commands/users';
 
 // The `bindery` CLI (bin/bindery.mjs runs this file): every command talks to the admin API.
-connectorCommands();
+holdCommands(connectorCommands());
 userCommands();
 groupCommands();
 eventCommands();

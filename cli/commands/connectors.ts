@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { Argument, Option } from 'commander';
+import { Argument, type Command, Option } from 'commander';
 import type { GroupProgressCounts } from '../../core/links';
 import { CONNECTOR_KINDS, DEPROVISION_MODES, SLACK_PLANS } from '../../core/connector';
 import { LINK_STATES } from '../../core/links';
@@ -69,7 +69,7 @@ async function ask(prompt: string): Promise<string> {
   }
 }
 
-export function connectorCommands(): void {
+export function connectorCommands(): Command {
   const connector = program.command('connector').description('Slack application instances, their groups and identity management');
 
   tokenOptions(
@@ -225,9 +225,25 @@ export function connectorCommands(): void {
     .addOption(onOff('--users-choose-display-name <on|off>', "Slack's \"Allow users to choose their own display name\" (must be off)"))
     .addOption(new Option('--plan <plan>', 'Slack plan').choices(PLANS))
     .addOption(new Option('--deprovision <mode>', 'generic SCIM: what a user deleted from the directory becomes').choices(DEPROVISION_MODES))
-    .action(async (id: string, o: { groupManagement?: string; usersChooseDisplayName?: string; plan?: string; deprovision?: string }) => {
-      const body = defined({ groupManagement: toBool(o.groupManagement), usersChooseDisplayName: toBool(o.usersChooseDisplayName), plan: o.plan, deprovision: o.deprovision });
-      if (Object.keys(body).length === 0) throw new CliError('nothing to change: give --group-management, --users-choose-display-name, --plan or --deprovision');
+    .addOption(onOff('--breaker <on|off>', 'the circuit breaker: hold deactivations beyond the threshold until an admin approves them'))
+    .option('--breaker-percent <n>', 'threshold: more than this share of linked users (default 10)…')
+    .option('--breaker-min-users <n>', '…and at least this many users (default 25)…')
+    .option('--breaker-window-minutes <n>', '…within this many minutes (default 60)')
+    .option('--notify-email <email>', "who is emailed about this connector ('' for BINDERY_ADMIN_EMAIL)")
+    .action(async (id: string, o: { groupManagement?: string; usersChooseDisplayName?: string; plan?: string; deprovision?: string; breaker?: string; breakerPercent?: string; breakerMinUsers?: string; breakerWindowMinutes?: string; notifyEmail?: string }) => {
+      const int = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      const body = defined({
+        groupManagement: toBool(o.groupManagement),
+        usersChooseDisplayName: toBool(o.usersChooseDisplayName),
+        plan: o.plan,
+        deprovision: o.deprovision,
+        breakerEnabled: toBool(o.breaker),
+        breakerPercent: int(o.breakerPercent),
+        breakerMinUsers: int(o.breakerMinUsers),
+        breakerWindowMinutes: int(o.breakerWindowMinutes),
+        notifyEmail: o.notifyEmail === undefined ? undefined : o.notifyEmail || null,
+      });
+      if (Object.keys(body).length === 0) throw new CliError('nothing to change: give at least one setting flag (see `bindery connector idm-update --help`)');
       const c = await api()<Row>('PATCH', path('/v1/connectors', id, 'idm'), body);
       print(c, () => idmLine(c));
       warn(c);
@@ -267,4 +283,5 @@ export function connectorCommands(): void {
       const c = await api()<Row>('POST', path('/v1/connectors', id, 'idm', 'deactivate'));
       print(c, () => idmLine(c));
     });
+  return connector;
 }

@@ -7,6 +7,7 @@ import { program } from '../../cli/program';
 import { connectorCommands } from '../../cli/commands/connectors';
 import { eventCommands } from '../../cli/commands/events';
 import { groupCommands } from '../../cli/commands/groups';
+import { holdCommands } from '../../cli/commands/holds';
 import { userCommands } from '../../cli/commands/users';
 import { SETTINGS } from '../../core/config';
 import type { Db } from '../../db/client';
@@ -42,7 +43,7 @@ describe('README', () => {
   });
 
   it('describes every CLI command and lists it in "CLI"', () => {
-    connectorCommands();
+    holdCommands(connectorCommands());
     userCommands();
     groupCommands();
     eventCommands();
