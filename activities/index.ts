@@ -1,11 +1,12 @@
 import type { EngineDeps } from '../engine/session';
 import { createHoldActivities } from './holds';
+import { createResyncActivities } from './resync';
 import { createSyncActivities } from './sync';
 
 export type { EngineDeps as ActivityDeps } from '../engine/session';
 
 /** Every activity the worker registers, built once from its dependencies. */
 export function createActivities(deps: EngineDeps) {
-  return { ...createSyncActivities(deps), ...createHoldActivities(deps) };
+  return { ...createSyncActivities(deps), ...createHoldActivities(deps), ...createResyncActivities(deps) };
 }
 export type Activities = ReturnType<typeof createActivities>;

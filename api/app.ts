@@ -11,6 +11,7 @@ import { connectorRoutes } from './routes/connectors';
 import { eventRoutes } from './routes/events';
 import { groupRoutes } from './routes/groups';
 import { holdRoutes } from './routes/holds';
+import { runRoutes } from './routes/runs';
 import { idmRoutes } from './routes/idm';
 import { userRoutes } from './routes/users';
 import { Health, responses } from './schemas';
@@ -172,6 +173,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     bindingRoutes(routes, deps);
     idmRoutes(routes, deps);
     holdRoutes(routes, deps);
+    runRoutes(routes, deps);
     eventRoutes(routes, deps);
   });
 

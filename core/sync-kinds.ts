@@ -9,7 +9,9 @@ export const SYNC_KINDS = {
   group: { workflowType: 'groupSync', idPrefix: 'group-sync', objectSearchAttribute: 'BinderyGroupId' },
   /** Deactivations the circuit breaker held: notify the admin, wait for the decision, carry it out. */
   hold: { workflowType: 'breakerHold', idPrefix: 'breaker-hold', objectSearchAttribute: undefined },
-} as const satisfies Record<string, { workflowType: string; idPrefix: string; objectSearchAttribute: string | undefined }>;
+  /** The connector's resync schedule, made to match whether identity management is active (not a workflow start). */
+  schedule: { workflowType: 'resync', idPrefix: 'resync', objectSearchAttribute: undefined, delivery: 'schedule' },
+} as const satisfies Record<string, { workflowType: string; idPrefix: string; objectSearchAttribute: string | undefined; delivery?: 'schedule' }>;
 
 export type SyncKind = keyof typeof SYNC_KINDS;
 export const INTENT_KINDS = Object.keys(SYNC_KINDS) as [SyncKind, ...SyncKind[]];

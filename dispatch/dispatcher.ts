@@ -1,6 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { claimIntents, completeIntents, failIntents, type Intent } from '../db/outbox';
+import { SYNC_KINDS } from '../core/sync-kinds';
+import { getConnector } from '../db/connectors';
+import { ensureResyncSchedule } from './schedules';
 import { requestSync } from './temporal';
 
 export type Dispatcher = {
@@ -36,6 +39,12 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
   let failingSince: number | undefined;
 
   async function deliver(intent: Intent): Promise<void> {
+    if ('delivery' in SYNC_KINDS[intent.kind]) {
+      // The schedule follows the connector as it is now (level-triggered, like every intent).
+      const connector = await getConnector(db, intent.connectorId);
+      await ensureResyncSchedule(temporal, taskQueue, intent.connectorId, connector?.idmStatus === 'active');
+      return;
+    }
     await requestSync(temporal, taskQueue, { kind: intent.kind, connectorId: intent.connectorId, objectId: intent.objectId });
   }
 

@@ -20,7 +20,7 @@ import {
 import { recordEvent } from '../db/events';
 import { disableGroupLinks } from '../db/group-links';
 import { boundGroupIds } from '../db/bindings';
-import { enqueueConnectorUsers, enqueueMany } from '../db/outbox';
+import { enqueue, enqueueConnectorUsers, enqueueMany } from '../db/outbox';
 import { verifyTarget } from '../targets';
 import { change, DomainError, notFound, type ServiceDeps, type Warning, type WithWarnings, withWarnings } from './context';
 
@@ -98,6 +98,7 @@ export async function createConnector(deps: ServiceDeps, input: NewConnector): P
     if (view.idmStatus === 'active') {
       await recordEvent(tx, activatedEvent(view.id, kind === 'slack' ? 'Slack' : input.label));
       await enqueueConnectorUsers(tx, view.id);
+      await enqueue(tx, 'schedule', view.id, view.id);
     }
     return view;
   });
@@ -128,6 +129,7 @@ export async function activateIdentityManagement(deps: ServiceDeps, id: string, 
     const activated = (await activateIdm(tx, deps.secretKey, id, { ...creds, remoteConfig }))!;
     await recordEvent(tx, activatedEvent(id, targetName(connector)));
     await enqueueConnectorUsers(tx, id);
+    await enqueue(tx, 'schedule', id, id);
     return activated;
   });
   return withWarnings(toView(row), row.usersChooseDisplayName ? [DISPLAY_NAME_WARNING] : []);
@@ -193,6 +195,7 @@ export async function deactivateIdentityManagement(tx: Tx, id: string): Promise<
   const connector = await requireConnector(tx, id);
   if (connector.idmStatus !== 'active') throw new DomainError('conflict', `Identity management is not active for connector ${id}; there is nothing to deactivate.`);
   const row = (await deactivateIdm(tx, id))!;
+  await enqueue(tx, 'schedule', id, id); // the resync schedule goes
   await recordEvent(tx, {
     type: 'idm_integration_delete',
     connectorId: id,

@@ -47,7 +47,7 @@ export type ScimClientOptions = {
   beforeRequest?: (method: Method, resource: string) => Promise<void>;
 };
 
-export type PageOptions = { filter?: string; pageSize?: number };
+export type PageOptions = { filter?: string; pageSize?: number; /** 1-based; to resume a read where it stopped. */ startIndex?: number };
 /** What a new group starts as: its name and the remote IDs of its first members. */
 export type NewGroup = { displayName: string; members?: readonly string[] };
 
@@ -220,7 +220,7 @@ export class ScimClient {
   /** Pages of a list endpoint (1-based startIndex), until totalResults or an empty page. */
   private async *pages<T>(path: '/Users' | '/Groups', schema: z.ZodType<{ totalResults: number; Resources: T[] }>, options: PageOptions): AsyncGenerator<T[]> {
     const count = Math.min(Math.max(1, Math.floor(options.pageSize ?? this.dialect.maxPageSize)), this.dialect.maxPageSize);
-    let startIndex = 1;
+    let startIndex = Math.max(1, Math.floor(options.startIndex ?? 1));
     for (;;) {
       const query: Record<string, string> = { startIndex: String(startIndex), count: String(count) };
       if (options.filter) query.filter = options.filter;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { DEPROVISION_MODES, SLACK_PLANS } from '../../core/connector';
 import { line, paragraph } from '../../core/text';
 import * as connectors from '../../services/connectors';
+import { ensureResyncSchedule } from '../../dispatch/schedules';
 import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { type ApiDeps, type App, doc, mutate } from '../context';
 import { Connector, ConnectorList, Deleted, IdParam, responses } from '../schemas';
@@ -146,6 +147,7 @@ export function connectorRoutes(app: App, deps: ApiDeps): void {
       let warning: string | undefined;
       try {
         workflowsEnded = await endConnectorWorkflows(deps.temporal, req.params.id);
+        await ensureResyncSchedule(deps.temporal, deps.taskQueue, req.params.id, false);
       } catch (err) {
         warning = `The connector is deleted, but its running workflows could not all be ended (${err instanceof Error ? err.message : String(err)}). They find no connector on their next pass, change nothing in the target, and complete by themselves.`;
       }

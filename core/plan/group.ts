@@ -117,3 +117,17 @@ export function planGroup(f: GroupFacts): GroupPlan | NeedsRemote {
 function refuse(link: GroupFacts['link'], code: string, message: string): GroupPlan {
   return { result: 'failed', reason: code, steps: [], refusal: { code, message, event: link?.remoteGroupId ? 'group_update_provision' : 'group_create_provision' } };
 }
+
+/** A group plan's steps as the requests they send, for dry runs and plan reports. */
+export function describeGroupStep(step: GroupStep): { method: string; path: string; attributes: string[] } | undefined {
+  switch (step.op) {
+    case 'create':
+      return { method: 'POST', path: '/Groups', attributes: ['displayName', `members (${step.members.length})`] };
+    case 'patch':
+      return { method: 'PATCH', path: `/Groups/${step.remoteGroupId || '<new>'}`, attributes: step.operations.map((o) => (o.path === 'members' && o.op === 'add' ? `members +${Array.isArray(o.value) ? o.value.length : 1}` : o.path?.startsWith('members[') ? 'members -1' : (o.path ?? '(several)'))) };
+    case 'delete':
+      return { method: 'DELETE', path: `/Groups/${step.remoteGroupId}`, attributes: [] };
+    default:
+      return undefined;
+  }
+}

@@ -236,15 +236,22 @@ function planDeactivation(reason: InactiveReason, link: LinkFacts, remote: Remot
   return { result: 'deactivated', reason, steps: [{ op: 'record', state: 'deactivated', remoteId: link.remoteId, message, event, outcome: 'success' }], remoteId: link.remoteId };
 }
 
-/** A plan's steps as the requests they send: for dry runs and plan reports. */
-export function describeUserStep(step: UserStep): { method: string; path: string; attributes: string[] } | undefined {
+export type RequestDescription = { method: string; path: string; attributes: string[] };
+
+/**
+ * A plan's steps as the requests they send, for dry runs and plan reports. A deactivation is a DELETE where
+ * the target deactivates that way (Slack), else a PATCH of `active`.
+ */
+export function describeUserStep(step: UserStep, deactivation: 'delete' | 'patch' = 'delete'): RequestDescription | undefined {
   switch (step.op) {
     case 'create':
       return { method: 'POST', path: '/Users', attributes: Object.keys(step.payload).filter((k) => k !== 'schemas') };
     case 'update':
       return { method: 'PATCH', path: `/Users/${step.remoteId}`, attributes: step.operations.map((o) => o.path ?? '(several)') };
     case 'deactivate':
-      return { method: step.hardDelete ? 'DELETE' : 'DEACTIVATE', path: `/Users/${step.remoteId}`, attributes: ['active'] };
+      return step.hardDelete || deactivation === 'delete'
+        ? { method: 'DELETE', path: `/Users/${step.remoteId}`, attributes: step.hardDelete ? [] : ['active'] }
+        : { method: 'PATCH', path: `/Users/${step.remoteId}`, attributes: ['active'] };
     default:
       return undefined;
   }

@@ -974,10 +974,11 @@ describe('describeUserStep', () => {
     });
   });
 
-  it('a deactivation is a DEACTIVATE of active; a hard delete a DELETE', () => {
+  it('a deactivation is the target\'s: a DELETE in Slack, a PATCH of active elsewhere; a hard delete a DELETE', () => {
     const step = { op: 'deactivate', event: 'user_deprovision', remoteId: 'U1', reason: 'suspended', message: 'x' } as const;
-    expect(describeUserStep({ ...step, hardDelete: false })).toEqual({ method: 'DEACTIVATE', path: '/Users/U1', attributes: ['active'] });
-    expect(describeUserStep({ ...step, event: 'user_delete_provision', reason: 'deleted', hardDelete: true })).toEqual({ method: 'DELETE', path: '/Users/U1', attributes: ['active'] });
+    expect(describeUserStep({ ...step, hardDelete: false })).toEqual({ method: 'DELETE', path: '/Users/U1', attributes: ['active'] });
+    expect(describeUserStep({ ...step, hardDelete: false }, 'patch')).toEqual({ method: 'PATCH', path: '/Users/U1', attributes: ['active'] });
+    expect(describeUserStep({ ...step, event: 'user_delete_provision', reason: 'deleted', hardDelete: true }, 'patch')).toEqual({ method: 'DELETE', path: '/Users/U1', attributes: [] });
   });
 
   it('an adoption and a record send nothing', () => {
@@ -987,8 +988,8 @@ describe('describeUserStep', () => {
 
   it('describes the steps of real plans', () => {
     const created = plan({ directory: activeFacts(user), link: undefined, remote: nothingFound, rules: slack });
-    expect(created.steps.map(describeUserStep)).toEqual([{ method: 'POST', path: '/Users', attributes: ['externalId', 'userName', 'name', 'title', 'active', 'emails', 'phoneNumbers'] }]);
+    expect(created.steps.map((s) => describeUserStep(s))).toEqual([{ method: 'POST', path: '/Users', attributes: ['externalId', 'userName', 'name', 'title', 'active', 'emails', 'phoneNumbers'] }]);
     const deleted = plan({ directory: inactiveFacts('deleted'), link: link('active'), rules: scimDeleting });
-    expect(deleted.steps.map(describeUserStep)).toEqual([{ method: 'DELETE', path: '/Users/U1', attributes: ['active'] }]);
+    expect(deleted.steps.map((s) => describeUserStep(s, 'patch'))).toEqual([{ method: 'DELETE', path: '/Users/U1', attributes: [] }]);
   });
 });
