@@ -4,10 +4,13 @@ import { connectorCommands } from './commands/connectors';
 import { eventCommands } from './commands/events';
 import { groupCommands } from './commands/groups';
 import { holdCommands } from './commands/holds';
+import { runCommands } from './commands/runs';
 import { userCommands } from './commands/users';
 
 // The `bindery` CLI (bin/bindery.mjs runs this file): every command talks to the admin API.
-holdCommands(connectorCommands());
+const connector = connectorCommands();
+holdCommands(connector);
+runCommands(connector);
 userCommands();
 groupCommands();
 eventCommands();

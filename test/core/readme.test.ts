@@ -8,6 +8,7 @@ import { connectorCommands } from '../../cli/commands/connectors';
 import { eventCommands } from '../../cli/commands/events';
 import { groupCommands } from '../../cli/commands/groups';
 import { holdCommands } from '../../cli/commands/holds';
+import { runCommands } from '../../cli/commands/runs';
 import { userCommands } from '../../cli/commands/users';
 import { SETTINGS } from '../../core/config';
 import type { Db } from '../../db/client';
@@ -43,7 +44,9 @@ describe('README', () => {
   });
 
   it('describes every CLI command and lists it in "CLI"', () => {
-    holdCommands(connectorCommands());
+    const connector = connectorCommands();
+    holdCommands(connector);
+    runCommands(connector);
     userCommands();
     groupCommands();
     eventCommands();

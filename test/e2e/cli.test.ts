@@ -214,6 +214,51 @@ describe('bindery connector …', () => {
   });
 });
 
+describe('bindery connector resync / plan / apply / runs / held / approve', () => {
+  it('shows and changes the schedule, plans a drift fix and applies it, and approves held deactivations', async () => {
+    const c = (await json(['connector', 'create', '--label', `${tag} Resync`, '--team-name', 'acme', '--team-domain', `${tag}-resync.slack.com`, '--scim-url', h.emulator.baseUrl, '--token-stdin'], h.slackToken)).id as string;
+    const g = (await json(['group', 'create', '--name', `${tag} Resync team`])).id as string;
+    await json(['connector', 'bind', c, g]);
+    const users: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const u = (await json(['user', 'create', '--username', `${tag}.rs${i}`, '--email', `${tag}.rs${i}@example.com`, '--job-title', 'Engineer'])).id as string;
+      await json(['group', 'add-member', g, u]);
+      users.push(u);
+    }
+    await expect.poll(async () => (await json(['connector', 'users', c, '--state', 'active'])).items.length, { timeout: 30_000 }).toBe(4);
+    await expect.poll(async () => (await bindery(['connector', 'resync', c])).code, { timeout: 30_000 }).toBe(0);
+
+    expect((await bindery(['connector', 'resync', c])).stdout).toMatch(new RegExp(`^resync/${c}: every 1h\nnext: `));
+    const changed = await bindery(['connector', 'resync', c, '--cron', '0 3 * * *', '--timezone', 'Europe/Paris', '--pause']);
+    expect(changed.stdout).toMatch(new RegExp(`^resync/${c}: cron "0 3 \\* \\* \\*" \\(Europe/Paris\\), paused`));
+    await bindery(['connector', 'resync', c, '--every', '1h', '--unpause']);
+
+    const slackId = (await h.slack('GET', `/Users?filter=${encodeURIComponent(`userName eq "${tag}.rs0"`)}`)).body.Resources[0].id as string;
+    await h.slack('PATCH', `/Users/${slackId}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Drift' }] });
+    const plan = await bindery(['connector', 'plan', c]);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(new RegExp(`^OBJECT\\s+DOES\\s+METHOD\\s+PATH\\s+ATTRIBUTES\\s+OUTCOME`, 'm'));
+    expect(plan.stdout).toMatch(new RegExp(`^user ${users[0]}\\s+updated\\s+PATCH\\s+/Users/${slackId}\\s+title\\s+planned`, 'm'));
+    const planId = /apply it: bindery connector apply (pln_\w+)/.exec(plan.stdout)![1]!;
+    const applied = await bindery(['connector', 'apply', planId]);
+    expect(applied.stdout).toMatch(/^status\s+completed$/m);
+    expect((await h.slack('GET', `/Users/${slackId}`)).body.title).toBe('Engineer');
+    expect((await bindery(['connector', 'runs', c])).stdout).toMatch(new RegExp(`${planId} \\(plan\\) completed`));
+    expect((await bindery(['connector', 'run', planId, '--watch'])).stdout).toMatch(new RegExp(`^${planId} \\(plan\\) completed`));
+
+    // The breaker: three of four suspended behind the outbox's back; a resync holds what passes the threshold.
+    await json(['connector', 'idm-update', c, '--breaker-percent', '10', '--breaker-min-users', '2']);
+    await h.db.execute(sql`update directory_users set suspended = true where id in (${users[1]}, ${users[2]}, ${users[3]})`);
+    await bindery(['connector', 'resync', c, '--now']);
+    await expect.poll(async () => (await json(['connector', 'held', c])).items.length, { timeout: 30_000 }).toBe(1);
+    const held = await bindery(['connector', 'held', c]);
+    expect(held.stdout).toMatch(/^hold hld_\w+: open — More than 1 of 4 linked users/);
+    const holdId = /hold (hld_\w+)/.exec(held.stdout)![1]!;
+    expect((await bindery(['connector', 'approve', holdId, '--by', 'ada', '--reason', 'planned'])).stdout.trim()).toBe(`hold ${holdId} approved: the held deactivations are carried out`);
+    await expect.poll(async () => (await json(['connector', 'users', c, '--state', 'deactivated'])).items.length, { timeout: 30_000 }).toBe(3);
+  });
+});
+
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `input`; stdout and stderr both come back in `output`. */
 async function binderyOnTerminal(args: string[], input: string): Promise<{ code: number; output: string }> {
   const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
