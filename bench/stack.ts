@@ -36,13 +36,13 @@ async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
-/** Peak resident set of a process (VmHWM), in MiB. */
-function peakRssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmHWM:'));
+/** A process's resident set (VmRSS) or its peak (VmHWM), in MiB. */
+function rssMiB(pid: number, field: 'VmRSS:' | 'VmHWM:'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(field));
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
-export async function startStack(limits: { enabled: boolean; scale: number }) {
+export async function startStack(limits: { enabled: boolean; scale: number }, opts: { workflowBundle?: string } = {}) {
   const dbUrl = await freshDatabase();
   const database = await openDatabase({ url: dbUrl });
   const temporal = await startDevServer({ logLevel: 'error' });
@@ -67,6 +67,7 @@ export async function startStack(limits: { enabled: boolean; scale: number }) {
       BINDERY_GOVERNOR: limits.enabled ? 'on' : 'off',
       BINDERY_GOVERNOR_SCALE: String(limits.scale),
       BINDERY_LOG_LEVEL: 'WARN',
+      ...(opts.workflowBundle ? { BINDERY_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -78,8 +79,9 @@ export async function startStack(limits: { enabled: boolean; scale: number }) {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (res.status === 204 ? undefined : await res.json()) as T;
   }
-  async function control<T>(method: string, path: string): Promise<T> {
-    const res = await fetch(`${emulator.origin}/_emulator${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
+    const res = await fetch(`${emulator.origin}/_emulator${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     return (await res.json()) as T;
   }
   /** Users of a connector whose link is in a state. */
@@ -100,9 +102,23 @@ export async function startStack(limits: { enabled: boolean; scale: number }) {
     return (performance.now() - started) / 1000;
   }
 
+  /** Polls until `done` holds (no progress lines). */
+  async function waitFor(done: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await done())) {
+      if (Date.now() > deadline) throw new Error('timed out');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   return {
     db: database.db,
+    apiUrl,
     emulator,
+    waitFor,
+    controlPost: <T = unknown>(path: string, body: unknown) => control<T>('POST', path, body),
+    /** The worker's resident set now and at its peak (VmRSS, VmHWM), in MiB. */
+    workerRssMiB: () => ({ now: rssMiB(worker.pid!, 'VmRSS:'), peak: rssMiB(worker.pid!, 'VmHWM:') }),
     token,
     call,
     stats: () => control<EmulatorStats>('GET', '/stats'),
@@ -110,7 +126,7 @@ export async function startStack(limits: { enabled: boolean; scale: number }) {
     until,
     pending: () => pendingIntents(database.db),
     async stop(): Promise<{ workerPeakRssMiB: number }> {
-      const rss = peakRssMiB(worker.pid!);
+      const rss = rssMiB(worker.pid!, 'VmHWM:');
       worker.kill('SIGTERM');
       await once(worker, 'exit');
       await dispatcher.stop();

@@ -33,6 +33,7 @@ export const SETTINGS = {
   adminEmail: setting('BINDERY_ADMIN_EMAIL', z.email(), 'admin@bindery.localhost', "Who is emailed about a connector without a notifyEmail of its own (held deactivations, imports)"),
   mailCatcherSmtpPort: setting('MAIL_CATCHER_SMTP_PORT', port, '1025', '`npm start` without SMTP_URL: the mail catcher’s SMTP port'),
   mailCatcherHttpPort: setting('MAIL_CATCHER_HTTP_PORT', port, '8025', '`npm start` without SMTP_URL: the mail catcher’s HTTP API (messages as JSON at /api/v1/messages)'),
+  workflowBundle: setting('BINDERY_WORKFLOW_BUNDLE', optionalText, undefined, 'A worker: the pre-built workflow bundle to load (`npm run bundle` writes one); unset → the worker bundles the workflows itself at start (slower, and its memory peaks higher)'),
   logLevel: setting('BINDERY_LOG_LEVEL', z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO', "The worker's log level (Temporal SDK and workflow logs)"),
   governor: setting('BINDERY_GOVERNOR', z.enum(['on', 'off']), 'on', "Whether workers pace SCIM requests to stay under Slack's rate limits (shared through the database)"),
   governorScale: setting('BINDERY_GOVERNOR_SCALE', z.coerce.number().positive(), '1', "Multiplies the governor's rates (match EMULATOR_RATE_SCALE when testing against a scaled emulator)"),

@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
+    workflowBundle: config.workflowBundle ? { codePath: config.workflowBundle } : undefined,
     deps: {
       mail: config.smtpUrl ? { mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom }), adminEmail: config.adminEmail } : undefined,
       db: database.db,

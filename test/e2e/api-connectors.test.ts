@@ -98,7 +98,7 @@ describe('admin API: connectors', () => {
     expect(token.body.detail).toMatch(/^body: scimToken: .*idm\/reauth/);
     const gm = await call('PATCH', `/v1/connectors/${c.id}`, { groupManagement: false });
     expect(gm.body.detail).toMatch(/^body: groupManagement: .*PATCH \/v1\/connectors\/\{id\}\/idm/);
-    expect((await call('PATCH', `/v1/connectors/${c.id}`, { lable: 'typo' })).body.detail).toBe('body: lable: unknown field');
+    expect((await call('PATCH', `/v1/connectors/${c.id}`, { lable: 'typo' })).body.detail).toBe('body: lable: unknown field (did you mean "label"?)');
     expect((await call('PATCH', `/v1/connectors/${c.id}`, {})).body.detail).toMatch(/at least one field/);
     expect((await call('PATCH', '/v1/connectors/con_nope', { label: 'x' })).status).toBe(404);
     const [row] = await h.db.select().from(connectors).where(eq(connectors.id, c.id));

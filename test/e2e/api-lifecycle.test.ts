@@ -52,7 +52,7 @@ const slackUser = async (userName: string) => (await h.slack('GET', `/Users?filt
 /** Removes and returns `q`'s queued intents for a connector as sorted "kind object" lines. */
 async function takeIntents(connectorId: string): Promise<string[]> {
   const rows = await q.db.delete(syncIntents).where(eq(syncIntents.connectorId, connectorId)).returning();
-  return rows.map((r) => `${r.kind} ${r.objectId}`).sort();
+  return rows.filter((r) => r.kind !== 'schedule').map((r) => `${r.kind} ${r.objectId}`).sort();
 }
 
 const groupsView = async (on: Harness, connectorId: string) => (await on.ok('GET', `/v1/connectors/${connectorId}/groups`)).items as Array<Record<string, any>>;

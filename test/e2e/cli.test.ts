@@ -151,7 +151,8 @@ describe('bindery group …', () => {
 describe('bindery connector …', () => {
   it('updates connectors and binds, lists and unbinds groups (G5 refusal, then --override with a warning)', async () => {
     const a = await json(['connector', 'create', '--label', `${tag} A`, '--team-name', 'acme', '--team-domain', 'acme.slack.com']);
-    const b = await json(['connector', 'create', '--label', `${tag} B`, '--team-name', 'acme', '--team-domain', 'acme.slack.com']);
+    // B manages groups in an active Slack: a group unbound from it cannot be bound again (G4).
+    const b = await json(['connector', 'create', '--label', `${tag} B`, '--team-name', 'acme', '--team-domain', 'acme.slack.com', '--scim-url', h.emulator.baseUrl, '--token-stdin'], h.slackToken);
     expect(await json(['connector', 'update', a.id, '--description', 'primary', '--show-in-user-portal', 'off'])).toMatchObject({ description: 'primary', showInUserPortal: false, label: `${tag} A` });
     expect((await bindery(['connector', 'show', a.id])).stdout).toMatch(/^description\s+primary$/m);
 

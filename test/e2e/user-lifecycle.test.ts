@@ -93,6 +93,7 @@ describe('deactivation and return (U4)', () => {
     await expect.poll(() => slackUser('lc.unauth'), WAIT).toMatchObject({ active: true });
     await h.ok('DELETE', `/v1/groups/${groupId}/members/${id}`);
     await expect.poll(() => slackUser('lc.unauth'), WAIT).toMatchObject({ active: false });
+    await expect.poll(async () => (await events(id, 'user_deprovision')).length, WAIT).toBe(1);
     expect((await events(id, 'user_deprovision'))[0].message).toMatch(/no group bound/);
     await h.ok('PUT', `/v1/groups/${groupId}/members/${id}`);
     await expect.poll(() => slackUser('lc.unauth'), WAIT).toMatchObject({ active: true });

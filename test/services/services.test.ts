@@ -97,10 +97,10 @@ async function unbind(c: Row, g: Row) {
   return change(deps, (tx) => unbindGroup(tx, c.id, g.id));
 }
 
-/** Removes and returns every queued intent, as sorted "kind connector object" lines (duplicates kept). */
-async function takeAll(): Promise<string[]> {
+/** Removes and returns every queued intent, as sorted "kind connector object" lines (duplicates kept); schedules only when asked. */
+async function takeAll(opts: { schedules?: boolean } = {}): Promise<string[]> {
   const rows = await db.delete(syncIntents).returning();
-  return rows.map((r) => `${r.kind} ${r.connectorId} ${r.objectId}`).sort();
+  return rows.filter((r) => opts.schedules || r.kind !== 'schedule').map((r) => `${r.kind} ${r.connectorId} ${r.objectId}`).sort();
 }
 
 const userIntent = (c: Row, u: Row) => `user ${c.id} ${u.id}`;
@@ -769,6 +769,16 @@ describe('connectors', () => {
     expect((await refusal(activateIdentityManagement(deps, other.id, { baseUrl: emulator.baseUrl, token: 'xoxp-wrong' }))).kind).toBe('refused');
     expect((await getConnector(db, other.id))!.idmStatus).toBe('inactive');
     expect((await events(other.id)).map((e) => [e.type, e.outcome])).toEqual([['idm_integration_activate', 'failure']]);
+    expect(await takeAll({ schedules: true })).toEqual([]);
+  });
+
+  it('queue the resync schedule with every activation and deactivation (S1), so it follows identity management', async () => {
+    const c = await inactive('Scheduled');
+    await takeAll({ schedules: true });
+    await activateIdentityManagement(deps, c.id, { baseUrl: emulator.baseUrl, token: TOKEN });
+    expect(await takeAll({ schedules: true })).toEqual([`schedule ${c.id} ${c.id}`]);
+    await change(deps, (tx) => deactivateIdentityManagement(tx, c.id));
+    expect(await takeAll({ schedules: true })).toEqual([`schedule ${c.id} ${c.id}`]);
   });
 
   it('re-authenticate only while identity management is active', async () => {
