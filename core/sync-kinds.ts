@@ -9,6 +9,8 @@ export const SYNC_KINDS = {
   group: { workflowType: 'groupSync', idPrefix: 'group-sync', objectSearchAttribute: 'BinderyGroupId' },
   /** Deactivations the circuit breaker held: notify the admin, wait for the decision, carry it out. */
   hold: { workflowType: 'breakerHold', idPrefix: 'breaker-hold', objectSearchAttribute: undefined },
+  /** A user's 72-hour SSO bind window (B1): the email, then the first launch or the expiry. */
+  bind: { workflowType: 'ssoBind', idPrefix: 'sso-bind', objectSearchAttribute: 'BinderyUserId' },
   /** The connector's resync schedule, made to match whether identity management is active (not a workflow start). */
   schedule: { workflowType: 'resync', idPrefix: 'resync', objectSearchAttribute: undefined, delivery: 'schedule' },
 } as const satisfies Record<string, { workflowType: string; idPrefix: string; objectSearchAttribute: string | undefined; delivery?: 'schedule' }>;

@@ -95,6 +95,14 @@ export const connectors = pgTable('connectors', {
   breakerWindowMinutes: integer('breaker_window_minutes').notNull().default(60),
   /** Who is emailed about this connector (held deactivations); else BINDERY_ADMIN_EMAIL. */
   notifyEmail: text('notify_email'),
+  /** SAML (B3): the IdP entity ID Bindery signs as for this connector; null → derived from ssoIdpUrl. */
+  ssoEntityId: text('sso_entity_id'),
+  /** The service provider's entity ID (Slack: https://<teamname>.slack.com); null → derived. */
+  ssoSpEntityId: text('sso_sp_entity_id'),
+  /** Where signed responses are posted (Slack's ACS URL, or the emulator's); null → derived from teamDomain. */
+  ssoAcsUrl: text('sso_acs_url'),
+  /** The signing key in use (sso_keys.id); others are kept until the admin switches. */
+  ssoActiveKeyId: text('sso_active_key_id'),
   /** SSO (SAML) for this connector; deactivating it is recorded (R1), the IdP itself comes later. */
   ssoActive: boolean('sso_active').notNull().default(false),
   createdAt: createdAt(),
@@ -303,3 +311,104 @@ export const targetSnapshot = pgTable(
   },
   (t) => [primaryKey({ columns: [t.runId, t.remoteId] }), index('target_snapshot_user_idx').on(t.runId, t.userNameLc), index('target_snapshot_email_idx').on(t.runId, t.emailLc)],
 );
+
+export const IMPORT_STATUSES = ['running', 'completed', 'failed'] as const;
+export const IMPORT_OUTCOMES = ['pending', 'created', 'already_imported', 'refused'] as const;
+
+/** An import of the target's users into the directory (M1–M2): its selection, progress and summary. */
+export const imports = pgTable(
+  'imports',
+  {
+    id: text('id').primaryKey(),
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: IMPORT_STATUSES }).notNull().default('running'),
+    /** Who is emailed when a background import completes. */
+    notifyEmail: text('notify_email'),
+    total: integer('total').notNull().default(0),
+    created: integer('created').notNull().default(0),
+    alreadyImported: integer('already_imported').notNull().default(0),
+    refused: integer('refused').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    workflowId: text('workflow_id'),
+    error: text('error'),
+  },
+  (t) => [index('imports_connector_idx').on(t.connectorId, t.startedAt)],
+);
+
+/** One selected account of an import and what became of it; the directory user it created, if any. */
+export const importItems = pgTable(
+  'import_items',
+  {
+    importId: text('import_id').notNull().references(() => imports.id, { onDelete: 'cascade' }),
+    remoteId: text('remote_id').notNull(),
+    outcome: text('outcome', { enum: IMPORT_OUTCOMES }).notNull().default('pending'),
+    userId: text('user_id'),
+    userName: text('user_name'),
+    reason: text('reason'),
+  },
+  (t) => [primaryKey({ columns: [t.importId, t.remoteId] })],
+);
+
+/** A connector's SAML signing keys (B3): a self-signed certificate each, the private key encrypted at rest. */
+export const ssoKeys = pgTable(
+  'sso_keys',
+  {
+    id: text('id').primaryKey(),
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    certificatePem: text('certificate_pem').notNull(),
+    /** AES-256-GCM ciphertext (secrets/secrets.ts), like the SCIM token. */
+    privateKeyEncrypted: text('private_key_encrypted').notNull(),
+    createdAt: createdAt(),
+    notAfter: timestamp('not_after', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('sso_keys_connector_idx').on(t.connectorId)],
+);
+
+export const BIND_STATES = ['pending', 'bound', 'expired'] as const;
+
+/** The 72-hour bind window per user and connector (B1, B2): emailed, then bound by a first launch, or expired. */
+export const ssoBinds = pgTable(
+  'sso_binds',
+  {
+    connectorId: text('connector_id').notNull().references(() => connectors.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull().references(() => directoryUsers.id, { onDelete: 'cascade' }),
+    state: text('state', { enum: BIND_STATES }).notNull().default('pending'),
+    /** Each resend starts a new round; links of earlier rounds stop working. */
+    round: integer('round').notNull().default(1),
+    deadline: timestamp('deadline', { withTimezone: true }).notNull(),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    boundAt: timestamp('bound_at', { withTimezone: true }),
+    /** Bindery created the user's account in the target while SSO was on: it stays inactive until the first launch (B2). */
+    createdInactive: boolean('created_inactive').notNull().default(false),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.connectorId, t.userId] }), index('sso_binds_state_idx').on(t.connectorId, t.state)],
+);
+
+/** Single-use sign-in links of the user portal, hashed at rest. */
+export const portalLinks = pgTable('portal_links', {
+  tokenHash: text('token_hash').primaryKey(),
+  userId: text('user_id').notNull().references(() => directoryUsers.id, { onDelete: 'cascade' }),
+  /** Where the link leads after sign-in (a bind's launch), when it came from a bind email. */
+  next: text('next'),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+});
+
+/** User portal sessions, the ID hashed at rest, with their CSRF token. */
+export const portalSessions = pgTable('portal_sessions', {
+  idHash: text('id_hash').primaryKey(),
+  userId: text('user_id').notNull().references(() => directoryUsers.id, { onDelete: 'cascade' }),
+  csrfToken: text('csrf_token').notNull(),
+  createdAt: createdAt(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/** SAML message IDs already used (AuthnRequests answered, responses issued): replays are refused. */
+export const samlReplays = pgTable('saml_replays', {
+  id: text('id').primaryKey(),
+  connectorId: text('connector_id').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
