@@ -19,21 +19,28 @@ const layers = {
   mail: ['core', 'tools'],
   db: ['core', 'secrets'],
   engine: ['core', 'db', 'targets', 'secrets', 'mail'],
-  services: ['core', 'db', 'targets', 'secrets'],
+  // SAML over settings: crypto and XML, no database (the IdP; Slack's SAML facts, which the emulator shares).
+  sso: ['core'],
+  services: ['core', 'db', 'targets', 'secrets', 'sso'],
   activities: ['core', 'db', 'engine', 'targets', 'mail'],
   workflows: ['core'], // and activity types (import type)
-  dispatch: ['core', 'db', 'workflows'],
-  api: ['core', 'db', 'services', 'dispatch', 'workflows'],
+  dispatch: ['core', 'db', 'workflows', 'codec', 'observability'],
+  api: ['core', 'db', 'services', 'dispatch', 'workflows', 'sso', 'portal'],
+  portal: ['core', 'db', 'services', 'sso', 'mail'], // the user portal's pages and the IdP's browser endpoints
   cli: ['core', 'secrets'],
-  worker: ['core', 'db', 'activities', 'engine', 'workflows', 'secrets', 'targets', 'tools', 'mail'],
-  emulator: ['core', 'targets'],
+  worker: ['core', 'db', 'activities', 'engine', 'workflows', 'secrets', 'targets', 'tools', 'mail', 'codec', 'observability'],
+  emulator: ['core', 'targets', 'sso'],
+  observability: ['core', 'db'], // metrics (prom-client), JSON logs (pino), the SDK runtime's telemetry
+  codec: ['core', 'secrets', 'observability'], // payload encryption and the codec server for the Web UI
+  cluster: ['core', 'tools', 'workflows'], // the real Temporal server as child processes (npm run cluster, tests, benches)
 };
 const folders = Object.keys(layers);
 
 function layerRule(folder) {
   const forbidden = folders.filter((f) => f !== folder && !layers[folder].includes(f));
   const patterns = forbidden.map((f) => ({
-    group: [`**/${f}`, `**/${f}/**`, `../${f}/*`, `../../${f}/*`],
+    // Packages are not layers: `@temporalio/worker` is not the worker/ folder.
+    group: [`**/${f}`, `**/${f}/**`, `../${f}/*`, `../../${f}/*`, '!@temporalio/*'],
     message:
       folder === 'workflows' && f === 'activities'
         ? 'workflows may only `import type` from activities (Temporal sandbox)'

@@ -5,9 +5,12 @@ import type { GroupRef, GroupSyncOutcome, UserRef, UserSyncOutcome } from '../en
 import { syncGroup } from '../engine/groups';
 import { type EngineDeps, openSession, type RunContext } from '../engine/session';
 import { syncUser } from '../engine/users';
+import { type BulkOutcome, syncUsers } from '../engine/bulk';
 import { rethrowForRetry } from './outcome';
 
 export type { GroupRef, GroupSyncOutcome, UserRef, UserSyncOutcome } from '../engine/executor';
+export type { BulkOutcome } from '../engine/bulk';
+export type UsersRef = { connectorId: string; userIds: string[] };
 
 /** The activity's context for the engine: the workflow that runs it (for events), heartbeats, cancellation. */
 function runContext(): RunContext {
@@ -27,6 +30,17 @@ function gaveUpBecause(session: Awaited<ReturnType<typeof openSession>>, code: s
 
 /** The per-object sync activities: load facts → plan → apply (engine/), with Temporal's retry semantics. */
 export function createSyncActivities(deps: EngineDeps) {
+  async function quarantine(connectorId: string, userIds: readonly string[], code: string): Promise<void> {
+    const session = await openSession(deps, connectorId, runContext());
+    const message = `Quarantined after repeated transient failures (${code}): ${gaveUpBecause(session, code)} Bindery tries again on the next change or a manual sync.`;
+    await deps.db.transaction(async (tx) => {
+      for (const userId of userIds) {
+        await saveLink(tx, { connectorId, userId, state: 'stuck', lastErrorCode: code, lastError: message });
+        if (!('skipped' in session)) await session.record({ objectType: 'user', objectId: userId }, { type: 'user_update_provision', outcome: 'failure', message, code }, tx);
+      }
+    });
+  }
+
   return {
     /** Level-triggered reconciliation of one user with one connector. */
     async reconcileUser(ref: UserRef): Promise<UserSyncOutcome> {
@@ -42,14 +56,21 @@ export function createSyncActivities(deps: EngineDeps) {
       return syncGroup(session, ref).catch(rethrowForRetry);
     },
 
+    /** Many users of one connector at once (engine/bulk.ts): the bulk path of activation, bindings, cascades. */
+    async reconcileUsers(ref: UsersRef): Promise<BulkOutcome> {
+      const session = await openSession(deps, ref.connectorId, runContext());
+      if ('skipped' in session) return { counts: { skipped: ref.userIds.length }, retry: [], code: session.skipped };
+      return syncUsers(session, ref.userIds).catch(rethrowForRetry);
+    },
+
     /** After the retries ran out: quarantine the user (the "stuck" list) until the next change. */
     async quarantineUser(ref: UserRef & { code: string }): Promise<void> {
-      const session = await openSession(deps, ref.connectorId, runContext());
-      const message = `Quarantined after repeated transient failures (${ref.code}): ${gaveUpBecause(session, ref.code)} Bindery tries again on the next change or a manual sync.`;
-      await deps.db.transaction(async (tx) => {
-        await saveLink(tx, { connectorId: ref.connectorId, userId: ref.userId, state: 'stuck', lastErrorCode: ref.code, lastError: message });
-        if (!('skipped' in session)) await session.record({ objectType: 'user', objectId: ref.userId }, { type: 'user_update_provision', outcome: 'failure', message, code: ref.code }, tx);
-      });
+      await quarantine(ref.connectorId, [ref.userId], ref.code);
+    },
+
+    /** The bulk path's give-up: the same quarantine for each of these users. */
+    async quarantineUsers(ref: UsersRef & { code: string }): Promise<void> {
+      await quarantine(ref.connectorId, ref.userIds, ref.code);
     },
 
     /** After the retries ran out: the group is marked failed with the reason until its next change. */

@@ -13,6 +13,10 @@ import { groupRoutes } from './routes/groups';
 import { holdRoutes } from './routes/holds';
 import { runRoutes } from './routes/runs';
 import { idmRoutes } from './routes/idm';
+import { importRoutes } from './routes/imports';
+import { ssoRoutes } from './routes/sso';
+import { ssoBindRoutes } from './routes/sso-binds';
+import { portalRoutes } from '../portal/routes';
 import { userRoutes } from './routes/users';
 import { Health, responses } from './schemas';
 
@@ -172,9 +176,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     connectorRoutes(routes, deps);
     bindingRoutes(routes, deps);
     idmRoutes(routes, deps);
+    ssoRoutes(routes, deps);
+    ssoBindRoutes(routes, deps);
     holdRoutes(routes, deps);
     runRoutes(routes, deps);
+    importRoutes(routes, deps);
     eventRoutes(routes, deps);
+    portalRoutes(scope, deps); // the user portal and the IdP's browser endpoints: public, hidden from the OpenAPI document
   });
 
   return app as unknown as FastifyInstance;

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Db } from '../db/client';
+import type { PortalDeps } from '../portal/routes';
 import { change, type ServiceDeps } from '../services/context';
 import type { Tx } from '../db/client';
 
@@ -10,6 +11,10 @@ export type ApiDeps = ServiceDeps & {
   apiKey: string;
   temporal: Client;
   taskQueue: string;
+  /** Bindery's public base URL for the SAML IdP and the portal (BINDERY_PUBLIC_URL); unset → from the configuration. */
+  publicUrl?: string;
+  /** Sends the user portal's sign-in links (mail/mailer.ts createMailer); absent: nobody can sign in to the portal. */
+  mailer?: PortalDeps['mailer'];
   /** Where the API logs: a pino logger (JSON), or a level for Fastify's own; none: silent. */
   logger?: FastifyBaseLogger | { level: string };
 };

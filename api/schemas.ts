@@ -4,7 +4,7 @@ import { CONNECTOR_KINDS } from '../core/connector';
 import { Address, PhoneNumber } from '../core/directory';
 import { GROUP_LINK_STATES, LINK_STATES } from '../core/links';
 import { hasNul, NUL_MESSAGE } from '../core/text';
-import { connectors, directoryUsers, insightsEvents, userGroups } from '../db/schema';
+import { BIND_STATES, connectors, directoryUsers, insightsEvents, userGroups } from '../db/schema';
 import { ProblemBody } from './problem';
 
 /**
@@ -91,6 +91,10 @@ export const LinkPage = z.object({
       lastErrorCode: z.string().nullable(),
       lastError: z.string().nullable(),
       updatedAt: z.date(),
+      firstLaunch: z
+        .enum(BIND_STATES)
+        .nullable()
+        .describe('users Bindery created while SSO was on: `pending` = inactive (pending first launch) until they launch Slack from the portal (U1, B2); then `bound`; `expired` when their 72-hour window ran out. Null for everyone else.'),
     }),
   ),
   next: z.string().optional(),

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../core/config';
 import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
@@ -18,6 +17,13 @@ import { createMailer, redactSmtpUrl } from '../mail/mailer';
 import { startMailCatcher } from '../mail/catcher';
 import { startBanner } from './banner';
 import { seedDemo } from './demo';
+import { binderyDataConverter, EncryptionCodec } from '../codec/codec';
+import { resolveCodecKeys } from '../codec/keys';
+import { parseOrigins } from '../codec/access';
+import { startCodecServer } from '../codec/server';
+import { recordGovernorWait, recordScimAnswer } from '../observability/metrics';
+import { installRuntime } from '../observability/runtime';
+import { startMetricsServer } from '../observability/server';
 
 /**
  * `npm start`: everything on embedded defaults in one process — a Temporal dev server with its Web
@@ -27,7 +33,8 @@ import { seedDemo } from './demo';
 async function main(): Promise<void> {
   const { values: flags } = parseArgs({ options: { demo: { type: 'boolean', default: false } } });
   const config = loadConfig();
-  Runtime.install({ logger: new DefaultLogger('WARN') }); // the SDK's info logs would drown the URLs below
+  // The SDK's info logs would drown the URLs below: warnings only, in its plain format. Its metrics go to /metrics.
+  const { sdkMetricsUrl } = await installRuntime({ level: 'WARN', sdkMetrics: true });
   const dataDir = resolve(config.dataDir);
   prepareDataDir(dataDir);
   const stops: Array<() => Promise<unknown>> = [];
@@ -37,6 +44,20 @@ async function main(): Promise<void> {
 
   try {
     const temporalPort = Number(config.temporalAddress.split(':').at(-1));
+    // Every payload is encrypted (codec/); the Web UI shows them decoded through the codec server, which
+    // trusts this UI's origin and anyone else with the admin API key.
+    const codecKeys = resolveCodecKeys(config);
+    const apiKey = resolveApiKey(config);
+    const uiOrigins = [`http://127.0.0.1:${config.temporalUiPort}`, `http://localhost:${config.temporalUiPort}`];
+    const codecServer = await startCodecServer({
+      codec: new EncryptionCodec(codecKeys),
+      tokens: [apiKey],
+      allowOrigins: [...parseOrigins(config.codecAllowOrigins), ...uiOrigins],
+      namespace: 'default',
+      host: config.codecHost,
+      port: config.codecPort,
+    });
+    stops.push(() => codecServer.close());
     console.log('starting the Temporal dev server…');
     const temporal = await startDevServer({
       cliPath: config.temporalCliPath,
@@ -44,6 +65,8 @@ async function main(): Promise<void> {
       ui: true,
       uiPort: config.temporalUiPort,
       dbFilename: join(dataDir, 'temporal.db'),
+      uiCodecEndpoint: codecServer.url,
+      dataConverter: binderyDataConverter(codecKeys),
     });
     stops.push(() => temporal.teardown());
 
@@ -53,6 +76,8 @@ async function main(): Promise<void> {
       prepareDataDir(dataDir);
     });
     prepareDataDir(dataDir); // PGlite and the dev server have made their files: owner-only
+    const metrics = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, db: database.db, sdkMetricsUrl });
+    stops.push(() => metrics.close());
     const secretKey = resolveSecretKey(config);
 
     let slack = config.slackScimUrl && config.slackScimToken ? { baseUrl: config.slackScimUrl, token: config.slackScimToken, emulated: false } : undefined;
@@ -80,10 +105,12 @@ async function main(): Promise<void> {
       connection: temporal.nativeConnection,
       namespace: 'default',
       taskQueue: config.taskQueue,
+      codecKeys,
       deps: {
         db: database.db,
         secretKey,
-        governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale }),
+        governor: createGovernor(database.db, { limits: SLACK_RATE_LIMITS, enabled: config.governor === 'on', scale: config.governorScale, onWait: recordGovernorWait }),
+        clientOptions: { onAnswer: recordScimAnswer },
         mail: { mailer, adminEmail: config.adminEmail },
       },
     });
@@ -94,16 +121,16 @@ async function main(): Promise<void> {
       await running;
     });
 
-    const dispatcher = startDispatcher({ db: database.db, temporal: temporal.client, taskQueue: config.taskQueue, log: (m) => console.log(m) });
+    const dispatcher = startDispatcher({ db: database.db, temporal: temporal.client, taskQueue: config.taskQueue, bulkMinUsers: config.bulkMinUsers, log: (m) => console.log(m) });
     stops.push(() => dispatcher.stop());
-    const apiKey = resolveApiKey(config);
-    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue, notify: dispatcher.notify });
+    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue, notify: dispatcher.notify, mailer });
     await api.listen({ host: config.apiHost, port: config.apiPort });
     stops.push(() => api.close());
     const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
 
     if (flags.demo) await seedDemo({ db: database.db, secretKey, notify: dispatcher.notify }, slack);
 
+    console.log(`Payloads are encrypted; the Web UI decodes them with the codec server ${codecServer.url} (others need the API key). Metrics: ${metrics.url}`);
     console.log(
       startBanner({
         database: database.kind === 'pglite' ? `pglite database in ${join(dataDir, 'db')}` : 'postgres database',

@@ -17,22 +17,25 @@ import { userLinks } from '../db/schema';
 import { generateKey, parseKey } from '../secrets/secrets';
 import { startEmulator } from '../emulator/server';
 import { startDevServer } from '../worker/dev-server';
+import { binderyDataConverter } from '../codec/codec';
+import { generateCodecKey, parseCodecKeys } from '../codec/keys';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://bindery:bindery@127.0.0.1:5432/bindery_test';
-const BENCH_DB = 'bindery_bench';
+// BINDERY_BENCH_DB: another name, for benchmarks run side by side on one PostgreSQL (each drops and recreates its own).
+const BENCH_DB = process.env.BINDERY_BENCH_DB ?? 'bindery_bench';
 
 export type EmulatorStats = {
   totals: { total: number; byStatus: Record<string, number>; firstAt?: number; lastAt?: number };
   endpoints: Record<string, { total: number; byStatus: Record<string, number>; firstAt?: number; lastAt?: number }>;
 };
 
-async function freshDatabase(): Promise<string> {
+async function freshDatabase(name = BENCH_DB): Promise<string> {
   const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${BENCH_DB} with (force)`);
-  await admin.unsafe(`create database ${BENCH_DB}`);
+  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = new URL(SERVER_URL);
-  url.pathname = `/${BENCH_DB}`;
+  url.pathname = `/${name}`;
   return url.toString();
 }
 
@@ -42,36 +45,58 @@ function rssMiB(pid: number, field: 'VmRSS:' | 'VmHWM:'): number {
   return Math.round(Number(line?.replace(/\D+/g, '') ?? 0) / 1024);
 }
 
-export async function startStack(limits: { enabled: boolean; scale: number }, opts: { workflowBundle?: string } = {}) {
-  const dbUrl = await freshDatabase();
+export type StackOptions = {
+  workflowBundle?: string;
+  /** A Temporal server of the caller's (bench/cluster.ts: the real one on PostgreSQL); else the stack starts a dev server. */
+  temporal?: { address: string; namespace: string };
+  /** Worker processes (default 1). */
+  workers?: number;
+  /** The dispatcher's bulk threshold (0: every user gets a workflow of their own, the per-object path). */
+  bulkMinUsers?: number;
+  /** The benchmark's own database (default bindery_bench), so that benchmarks can run side by side. */
+  databaseName?: string;
+};
+
+export async function startStack(limits: { enabled: boolean; scale: number }, opts: StackOptions = {}) {
+  const dbUrl = await freshDatabase(opts.databaseName);
   const database = await openDatabase({ url: dbUrl });
-  const temporal = await startDevServer({ logLevel: 'error' });
+  const devServer = opts.temporal ? undefined : await startDevServer({ logLevel: 'error' });
+  const temporal = opts.temporal ?? { address: devServer!.address, namespace: 'default' };
   const secretKeyText = generateKey();
   const token = 'xoxp-bench';
   const emulator = await startEmulator({ port: 0, token, rateLimits: limits });
+  const codecKeys = generateCodecKey('bench'); // payloads encrypted as in production (the worker gets the same key)
   const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter: binderyDataConverter(parseCodecKeys(codecKeys)) });
   const taskQueue = 'bench';
-  const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 100 });
+  const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 100, bulkMinUsers: opts.bulkMinUsers });
   const api = buildApi({ db: database.db, secretKey: parseKey(secretKeyText), apiKey: 'bench', temporal: client, taskQueue, notify: dispatcher.notify });
   await api.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
 
-  const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: dbUrl,
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      BINDERY_SECRET_KEY: secretKeyText,
-      BINDERY_GOVERNOR: limits.enabled ? 'on' : 'off',
-      BINDERY_GOVERNOR_SCALE: String(limits.scale),
-      BINDERY_LOG_LEVEL: 'WARN',
-      ...(opts.workflowBundle ? { BINDERY_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('worker polling') && resolve()));
+  const spawnWorker = async (): Promise<ChildProcess> => {
+    const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: dbUrl,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: temporal.namespace,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        BINDERY_SECRET_KEY: secretKeyText,
+        BINDERY_CODEC_KEYS: codecKeys,
+        BINDERY_METRICS_PORT: '0',
+        BINDERY_GOVERNOR: limits.enabled ? 'on' : 'off',
+        BINDERY_GOVERNOR_SCALE: String(limits.scale),
+        BINDERY_LOG_LEVEL: 'WARN',
+        ...(opts.workflowBundle ? { BINDERY_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise<void>((resolve) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('worker polling') && resolve()));
+    return worker;
+  };
+  const workers = await Promise.all(Array.from({ length: opts.workers ?? 1 }, spawnWorker));
+  const worker = workers[0]!;
 
   async function call<T = { id: string }>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: 'Bearer bench', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
@@ -103,11 +128,11 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
   }
 
   /** Polls until `done` holds (no progress lines). */
-  async function waitFor(done: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  async function waitFor(done: () => Promise<boolean>, timeoutMs = 120_000, intervalMs = 200): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await done())) {
       if (Date.now() > deadline) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
 
@@ -119,6 +144,10 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
     controlPost: <T = unknown>(path: string, body: unknown) => control<T>('POST', path, body),
     /** The worker's resident set now and at its peak (VmRSS, VmHWM), in MiB. */
     workerRssMiB: () => ({ now: rssMiB(worker.pid!, 'VmRSS:'), peak: rssMiB(worker.pid!, 'VmHWM:') }),
+    /** The Temporal frontend the stack uses (CPU accounting finds the dev server by its port). */
+    temporalAddress: temporal.address,
+    /** The worker processes' IDs (CPU accounting). */
+    workerPids: () => workers.map((w) => w.pid!),
     token,
     call,
     stats: () => control<EmulatorStats>('GET', '/stats'),
@@ -127,13 +156,15 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
     pending: () => pendingIntents(database.db),
     async stop(): Promise<{ workerPeakRssMiB: number }> {
       const rss = rssMiB(worker.pid!, 'VmHWM:');
-      worker.kill('SIGTERM');
-      await once(worker, 'exit');
+      await Promise.all(workers.map(async (w) => {
+        w.kill('SIGTERM');
+        await once(w, 'exit');
+      }));
       await dispatcher.stop();
       await api.close();
       await connection.close();
       await emulator.close();
-      await temporal.teardown();
+      await devServer?.teardown();
       await database.close();
       return { workerPeakRssMiB: rss };
     },

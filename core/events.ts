@@ -20,6 +20,14 @@ export const EVENT_TYPES = [
   'deactivation_approved',
   'deactivation_rejected',
   'resync_completed',
+  // The SSO bind window (B1, B2): the email, the first launch, the expiry, and a window ended early.
+  'sso_bind_sent',
+  'sso_bind_bound',
+  'sso_bind_expired',
+  'sso_bind_withdrawn',
+  // Imports from the target (M1–M2): one per directory user an import created, and one per finished import.
+  'user_import',
+  'import_completed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -22,3 +22,15 @@ export const INTENT_KINDS = Object.keys(SYNC_KINDS) as [SyncKind, ...SyncKind[]]
 export function syncWorkflowId(kind: SyncKind, connectorId: string, objectId: string): string {
   return `${SYNC_KINDS[kind].idPrefix}/${connectorId}/${objectId}`;
 }
+
+/**
+ * The bulk path (activation, a big binding, a cascade): `bulk-sync/<connectorId>` takes many users of one
+ * connector at once, a batch per activity, instead of a workflow per user. The dispatcher chooses it when
+ * one delivery holds at least this many of a connector's users; single changes keep their own workflows.
+ */
+export const BULK_USER_SYNC = { workflowType: 'bulkUserSync', idPrefix: 'bulk-sync' } as const;
+export const BULK_MIN_USERS = 20;
+
+export function bulkSyncWorkflowId(connectorId: string): string {
+  return `${BULK_USER_SYNC.idPrefix}/${connectorId}`;
+}

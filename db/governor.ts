@@ -28,6 +28,8 @@ export interface GovernorOptions extends BucketOptions {
   enabled?: boolean;
   /** Upper bound of the random delay added to each wait, so waiters do not all wake at once. Default 15 ms. */
   jitterMs?: number;
+  /** Told once per request that had to wait, with the whole wait (e.g. for metrics). */
+  onWait?: (method: string, resource: string, seconds: number) => void;
 }
 
 export interface AcquireResult {
@@ -160,10 +162,15 @@ export function createGovernor(db: Db, opts: GovernorOptions): Governor {
 
   async function acquire(orgKey: string, method: string, resource: string, signal?: AbortSignal): Promise<void> {
     if (!enabled) return;
+    let waitingSince: number | undefined;
     for (;;) {
       signal?.throwIfAborted();
       const { granted, waitMs } = await tryAcquire(orgKey, method, resource);
-      if (granted) return;
+      if (granted) {
+        if (waitingSince !== undefined) opts.onWait?.(method.toUpperCase(), resource, (performance.now() - waitingSince) / 1000);
+        return;
+      }
+      waitingSince ??= performance.now();
       try {
         await sleep(waitMs + Math.random() * jitterMs, undefined, { signal });
       } catch (err) {

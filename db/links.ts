@@ -1,10 +1,17 @@
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { LinkState } from '../core/links';
 import type { Tx } from './client';
-import { directoryUsers, userLinks } from './schema';
+import { BIND_STATES, directoryUsers, ssoBinds, userLinks } from './schema';
+
+type BindState = (typeof BIND_STATES)[number];
 
 export type UserLinkRow = typeof userLinks.$inferSelect;
-export type LinkView = Omit<UserLinkRow, 'connectorId'> & { username: string };
+/**
+ * A link as the admin sees it. `firstLaunch`: for a user Bindery created in the target while SSO was on,
+ * their bind window's state — `pending` means "inactive (pending first launch)" in Bindery's view (U1, B2)
+ * until they launch Slack from the portal; null for everyone else.
+ */
+export type LinkView = Omit<UserLinkRow, 'connectorId'> & { username: string; firstLaunch: BindState | null };
 
 export async function getLink(db: Tx, connectorId: string, userId: string): Promise<UserLinkRow | undefined> {
   const [row] = await db.select().from(userLinks).where(and(eq(userLinks.connectorId, connectorId), eq(userLinks.userId, userId)));
@@ -38,6 +45,29 @@ export async function saveLink(
 }
 
 /**
+ * Marks the link "creating" before a POST, only if it is still as the plan saw it (absent, or the same state
+ * and remote ID): when another pass linked or began creating the user meanwhile, the plan is stale and the
+ * caller plans again instead of racing it.
+ */
+export async function beginCreation(db: Tx, connectorId: string, userId: string, seen: Pick<UserLinkRow, 'state' | 'remoteId'> | undefined): Promise<boolean> {
+  const values = { connectorId, userId, remoteId: null, state: 'creating' as const, lastErrorCode: null, lastError: null, updatedAt: sql`now()` };
+  if (!seen) return (await db.insert(userLinks).values(values).onConflictDoNothing().returning({ userId: userLinks.userId })).length > 0;
+  const rows = await db
+    .update(userLinks)
+    .set(values)
+    .where(
+      and(
+        eq(userLinks.connectorId, connectorId),
+        eq(userLinks.userId, userId),
+        eq(userLinks.state, seen.state),
+        seen.remoteId === null ? isNull(userLinks.remoteId) : eq(userLinks.remoteId, seen.remoteId),
+      ),
+    )
+    .returning({ userId: userLinks.userId });
+  return rows.length > 0;
+}
+
+/**
  * "creating" → "active", only if the link still says "creating": of two attempts for one user (Temporal
  * retries an attempt it lost contact with while the first may still be running), exactly one wins and
  * records the creation.
@@ -62,9 +92,11 @@ export async function listLinks(db: Tx, connectorId: string, opts: { state?: Lin
       lastErrorCode: userLinks.lastErrorCode,
       lastError: userLinks.lastError,
       updatedAt: userLinks.updatedAt,
+      firstLaunch: sql<BindState | null>`case when ${ssoBinds.createdInactive} then ${ssoBinds.state} end`,
     })
     .from(userLinks)
     .innerJoin(directoryUsers, eq(directoryUsers.id, userLinks.userId))
+    .leftJoin(ssoBinds, and(eq(ssoBinds.connectorId, userLinks.connectorId), eq(ssoBinds.userId, userLinks.userId)))
     .where(and(eq(userLinks.connectorId, connectorId), opts.state ? eq(userLinks.state, opts.state) : undefined, opts.after ? gt(userLinks.userId, opts.after) : undefined))
     .orderBy(asc(userLinks.userId))
     .limit(opts.limit);

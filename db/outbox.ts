@@ -3,6 +3,7 @@ import type { SyncKind } from '../core/sync-kinds';
 import { authorizations } from './authorization';
 import type { Db, Tx } from './client';
 import { connectorGroups, connectors, groupMembers, syncIntents, userLinks } from './schema';
+import { enqueueBindLooksForGroupMembers, enqueueBindLooksForUser } from './sso-binds';
 
 /**
  * The outbox: "look at this object for this connector", written in the same transaction as the directory
@@ -26,6 +27,7 @@ export async function enqueueUser(tx: Tx, userId: string): Promise<number> {
     insert into ${syncIntents} (kind, connector_id, object_id)
     select 'user', t.id, ${userId} from (${connectorsConcerningUser(tx, userId)}) t
     returning id`);
+  await enqueueBindLooksForUser(tx, userId); // B1: authorization may have moved while SSO is on
   return rowCount(rows);
 }
 
@@ -42,6 +44,7 @@ export async function enqueueGroupMembers(tx: Tx, groupId: string, connectorId?:
     select 'user', t.connector_id, gm.user_id
     from ${groupMembers} gm, (${targets}) t, ${connectors} c
     where gm.group_id = ${groupId} and c.id = t.connector_id and c.idm_status = 'active'`);
+  await enqueueBindLooksForGroupMembers(tx, groupId, connectorId); // B1: the members' authorization moved while SSO may be on
 }
 
 /** Every user the connector authorizes or is linked to (after activation, re-authentication or a plan change). */

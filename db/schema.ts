@@ -103,6 +103,8 @@ export const connectors = pgTable('connectors', {
   ssoAcsUrl: text('sso_acs_url'),
   /** The signing key in use (sso_keys.id); others are kept until the admin switches. */
   ssoActiveKeyId: text('sso_active_key_id'),
+  /** The SP's certificate (PEM, Slack's "Sign AuthnRequest"): when set, AuthnRequests must be signed with it. */
+  ssoSpCertificatePem: text('sso_sp_certificate_pem'),
   /** SSO (SAML) for this connector; deactivating it is recorded (R1), the IdP itself comes later. */
   ssoActive: boolean('sso_active').notNull().default(false),
   createdAt: createdAt(),

@@ -1,10 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { claimIntents, completeIntents, failIntents, type Intent } from '../db/outbox';
-import { SYNC_KINDS } from '../core/sync-kinds';
+import { BULK_MIN_USERS, SYNC_KINDS } from '../core/sync-kinds';
 import { getConnector } from '../db/connectors';
 import { ensureResyncSchedule } from './schedules';
-import { requestSync } from './temporal';
+import { requestBulkSync, requestSync } from './temporal';
+import { outboxDelivered, outboxDeliveryFailures } from '../observability/metrics';
+
+/** Intents answered by one signal: one object's, or (bulk) many users' of one connector. */
+type Delivery = { intents: Intent[]; send: () => Promise<void> };
 
 export type Dispatcher = {
   /** Wakes the loop now (after a change was committed) instead of at the next poll. */
@@ -22,6 +26,8 @@ export type DispatcherOptions = {
   pollMs?: number;
   /** Signals in flight at once. */
   concurrency?: number;
+  /** A delivery with at least this many users of one connector goes to its bulk workflow (0: never). */
+  bulkMinUsers?: number;
   log?: (message: string) => void;
 };
 
@@ -32,7 +38,7 @@ export type DispatcherOptions = {
  * causes one more (harmless) reconciliation pass.
  */
 export function startDispatcher(opts: DispatcherOptions): Dispatcher {
-  const { db, temporal, taskQueue, batchSize = 200, pollMs = 1000, concurrency = 32, log = () => {} } = opts;
+  const { db, temporal, taskQueue, batchSize = 500, pollMs = 1000, concurrency = 32, bulkMinUsers = BULK_MIN_USERS, log = () => {} } = opts;
   let stopped = false;
   let wake: (() => void) | undefined;
   let idleWaiters: Array<() => void> = [];
@@ -57,15 +63,28 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
       const key = `${i.kind}/${i.connectorId}/${i.objectId}`;
       byObject.set(key, [...(byObject.get(key) ?? []), i]);
     }
-    const groups = [...byObject.values()];
+    // Many users of one connector at once (an activation, a big binding, a cascade) go in bulk: one signal.
+    const usersOf = new Map<string, Intent[][]>();
+    for (const intents of byObject.values()) {
+      const i = intents[0]!;
+      if (i.kind === 'user') usersOf.set(i.connectorId, [...(usersOf.get(i.connectorId) ?? []), intents]);
+    }
+    const bulk = new Set([...usersOf].filter(([, users]) => bulkMinUsers > 0 && users.length >= bulkMinUsers).map(([connectorId]) => connectorId));
+    const groups: Delivery[] = [
+      ...[...byObject.values()].filter((intents) => !(intents[0]!.kind === 'user' && bulk.has(intents[0]!.connectorId))).map((intents) => ({ intents, send: () => deliver(intents[0]!) })),
+      ...[...bulk].map((connectorId) => {
+        const users = usersOf.get(connectorId)!;
+        return { intents: users.flat(), send: () => requestBulkSync(temporal, taskQueue, connectorId, users.map((u) => u[0]!.objectId)).then(() => undefined) };
+      }),
+    ];
     const done: number[] = [];
     const failed: Intent[] = [];
     let firstError = '';
     for (let i = 0; i < groups.length; i += concurrency) {
       await Promise.all(
-        groups.slice(i, i + concurrency).map(async (intents) => {
+        groups.slice(i, i + concurrency).map(async ({ intents, send }) => {
           try {
-            await deliver(intents[0]!);
+            await send();
             done.push(...intents.map((x) => x.id));
           } catch (err) {
             failed.push(...intents);
@@ -75,6 +94,8 @@ export function startDispatcher(opts: DispatcherOptions): Dispatcher {
       );
     }
     await completeIntents(db, done);
+    outboxDelivered.inc(done.length);
+    outboxDeliveryFailures.inc(failed.length);
     if (failed.length > 0) {
       const attempts = Math.max(...failed.map((f) => f.attempts));
       await failIntents(db, failed.map((f) => f.id), firstError, Math.min(30, 2 ** attempts));

@@ -1,14 +1,19 @@
-import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
-import { SYNC_KINDS, type SyncKind, syncWorkflowId } from '../core/sync-kinds';
+import { Client, Connection, type DataConverter, WorkflowIdReusePolicy } from '@temporalio/client';
+import { loadConfig } from '../core/config';
+import { binderyDataConverter } from '../codec/codec';
+import { resolveCodecKeys } from '../codec/keys';
+import { BULK_USER_SYNC, bulkSyncWorkflowId, SYNC_KINDS, type SyncKind, syncWorkflowId } from '../core/sync-kinds';
 import { objectSearchAttribute, SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { syncRequested } from '../workflows/object-sync';
+import { usersRequested } from '../workflows/bulk-sync';
 import type { SyncInput } from '../workflows/object-sync';
 
 export type TemporalTarget = { address: string; namespace: string; taskQueue: string };
 
-export async function connectTemporal(target: TemporalTarget): Promise<Client> {
+/** A client whose payloads are encrypted (codec/): with the configured codec keys unless told otherwise. */
+export async function connectTemporal(target: TemporalTarget, dataConverter: DataConverter = binderyDataConverter(resolveCodecKeys(loadConfig()))): Promise<Client> {
   const connection = await Connection.connect({ address: target.address });
-  return new Client({ connection, namespace: target.namespace });
+  return new Client({ connection, namespace: target.namespace, dataConverter });
 }
 
 export type Started = { workflowId: string; runId: string };
@@ -40,6 +45,24 @@ export async function requestSync(client: Client, taskQueue: string, r: SyncRequ
       { key: SEARCH_ATTRIBUTES.connectorId, value: r.connectorId },
       ...(objectKey ? [{ key: objectKey, value: r.objectId }] : []),
       { key: SEARCH_ATTRIBUTES.operation, value: kind.idPrefix },
+    ],
+  });
+  return { workflowId, runId: handle.signaledRunId };
+}
+
+/** Asks the connector's bulk workflow to look at these users (signal-with-start; IDs only travel). */
+export async function requestBulkSync(client: Client, taskQueue: string, connectorId: string, userIds: string[]): Promise<Started> {
+  const workflowId = bulkSyncWorkflowId(connectorId);
+  const handle = await client.workflow.signalWithStart(BULK_USER_SYNC.workflowType, {
+    workflowId,
+    taskQueue,
+    args: [{ connectorId }],
+    signal: usersRequested,
+    signalArgs: [userIds],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: SEARCH_ATTRIBUTES.connectorId, value: connectorId },
+      { key: SEARCH_ATTRIBUTES.operation, value: BULK_USER_SYNC.idPrefix },
     ],
   });
   return { workflowId, runId: handle.signaledRunId };

@@ -13,7 +13,23 @@ const rateLimitSchema = z.strictObject({ enabled: z.boolean(), scale: z.number()
 const profileFieldsSchema = z.strictObject({ count: z.number().int().min(0).max(LIMITS.customProfileFieldsMax) });
 const planSchema = z.strictObject({ plan: z.enum(['business_plus', 'enterprise_grid']) });
 const slackManagedSchema = z.strictObject({ displayName: z.string().trim().min(1), members: z.array(z.string().min(1)).optional() });
-const bulkUsersSchema = z.strictObject({ count: z.number().int().min(1).max(50_000) });
+const bulkUsersSchema = z.strictObject({
+  count: z.number().int().min(1).max(50_000),
+  /** Each with a full profile (names, title, phones, address, enterprise fields), as people imported from Slack have. */
+  detailed: z.boolean().optional(),
+});
+
+/** A full profile for bulk user `n`: every attribute the seed's mapping table reads back. */
+function detailedProfile(n: number) {
+  return {
+    schemas: [SCHEMAS.user, SCHEMAS.enterprise],
+    name: { givenName: `Given${n}`, familyName: `Family${n}` },
+    title: `Title ${n % 50}`,
+    phoneNumbers: [{ value: `+1555${String(n).padStart(7, '0')}`, type: 'mobile', primary: true }],
+    addresses: [{ streetAddress: `${n} Main St`, locality: 'Springfield', region: 'IL', postalCode: '62701', country: 'US', primary: true }],
+    [SCHEMAS.enterprise]: { employeeNumber: `E${n}`, department: `Dept ${n % 20}`, organization: 'Bulk Inc' },
+  };
+}
 
 /** Parses a control body, or answers 400 with a readable message and returns undefined. */
 function parseBody<S extends z.ZodType>(schema: S, body: unknown, reply: FastifyReply): z.output<S> | undefined {
@@ -23,10 +39,12 @@ function parseBody<S extends z.ZodType>(schema: S, body: unknown, reply: Fastify
   return undefined;
 }
 
-export function registerControls(app: FastifyInstance, org: EmulatedOrg): void {
+/** `onReset`: what else the org holds beside SCIM (the SAML service provider) is reset with it. */
+export function registerControls(app: FastifyInstance, org: EmulatedOrg, onReset: () => void = () => {}): void {
   let bulkSeq = 0;
   app.post(`${CONTROL_BASE}/reset`, async () => {
     org.reset();
+    onReset();
     return { ok: true };
   });
 
@@ -90,7 +108,8 @@ export function registerControls(app: FastifyInstance, org: EmulatedOrg): void {
       const userName = `bulk${bulkSeq}`;
       const email = `${userName}@bulk.example.com`;
       if (org.store.userIdByName(userName) || org.store.hasChannel(userName) || org.store.userIdByEmail(email)) continue;
-      ids.push(org.users.create({ schemas: [SCHEMAS.user], userName, emails: [{ value: email, primary: true }] }).id);
+      const profile = body.detailed ? detailedProfile(bulkSeq) : { schemas: [SCHEMAS.user] };
+      ids.push(org.users.create({ ...profile, userName, emails: [{ value: email, primary: true }] }).id);
     }
     return reply.code(201).send({ ids });
   });

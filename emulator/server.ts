@@ -13,6 +13,7 @@ import type { RateLimitSetting } from './rate-limit';
 import { registerDiscoveryRoutes, PUBLIC_ROUTES } from './routes-discovery';
 import { registerGroupRoutes } from './routes-groups';
 import { registerUserRoutes } from './routes-users';
+import { registerSamlServiceProvider, SAML_ROUTES, SamlServiceProvider } from './saml-sp';
 
 export interface EmulatorOptions {
   token: string;
@@ -76,14 +77,14 @@ export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
   });
 
   app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.url !== undefined && PUBLIC_ROUTES.has(req.routeOptions.url)) return;
+    if (req.routeOptions.url !== undefined && (PUBLIC_ROUTES.has(req.routeOptions.url) || SAML_ROUTES.has(req.routeOptions.url))) return;
     if (!hasToken(req, org.token)) throw new SlackError('invalid_authentication');
   });
 
   // Counted in onSend rather than onResponse so a stats read right after a response sees it.
   app.addHook('onSend', async (req, reply) => {
     const url = req.routeOptions.url;
-    if (url?.startsWith(CONTROL_BASE)) return;
+    if (url?.startsWith(CONTROL_BASE) || (url !== undefined && SAML_ROUTES.has(url))) return;
     const endpoint = url?.startsWith(SCIM_BASE) ? url.slice(SCIM_BASE.length) : '(unknown)';
     org.stats.record(`${req.method} ${endpoint}`, reply.statusCode);
   });
@@ -111,7 +112,9 @@ export function buildEmulator(opts: EmulatorOptions): FastifyInstance {
   registerUserRoutes(app, org);
   registerGroupRoutes(app, org);
   answerUnsupportedMethods(app, scimPaths);
-  registerControls(app, org);
+  const saml = new SamlServiceProvider(org);
+  registerControls(app, org, () => saml.reset());
+  registerSamlServiceProvider(app, saml);
   return app;
 }
 

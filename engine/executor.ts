@@ -7,7 +7,8 @@ import { authorizingGroups } from '../db/authorization';
 import { claimDeactivation, clearHeld } from '../db/breaker';
 import type { Tx } from '../db/client';
 import { saveGroupLink, type GroupLinkRow } from '../db/group-links';
-import { completeCreation, getLink, saveLink, type UserLinkRow } from '../db/links';
+import { beginCreation, completeCreation, getLink, saveLink, type UserLinkRow } from '../db/links';
+import { markCreatedInactive } from '../db/sso-binds';
 import { enqueue, enqueueMany } from '../db/outbox';
 import { ScimError } from '../targets/errors';
 import type { EventRecord, Session } from './session';
@@ -50,7 +51,16 @@ export class MemberRefusal extends Error {
 
 // ---- users ----
 
-export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPlan, link: UserLinkRow | undefined): Promise<UserSyncOutcome> {
+export type ApplyOptions = {
+  /**
+   * Plans afresh and applies that, when this plan turns out stale at its create: another pass linked or
+   * began creating the user meanwhile, or the userName was taken since the target was read (bulk sync reads
+   * it once per batch). Absent (on the fresh pass itself): the create is refused or left to the other pass.
+   */
+  replan?: () => Promise<UserSyncOutcome>;
+};
+
+export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPlan, link: UserLinkRow | undefined, opts: ApplyOptions = {}): Promise<UserSyncOutcome> {
   const { deps, client, connector } = session;
   const { db } = deps;
   const object = { objectType: 'user' as const, objectId: ref.userId };
@@ -67,6 +77,8 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
   const settleCreation = (remoteId: string, message: string) =>
     db.transaction(async (tx) => {
       if (!(await completeCreation(tx, ref.connectorId, ref.userId, remoteId))) return;
+      // Created while SSO is on: inactive (pending first launch) in Bindery's view until the portal launch (B2).
+      if (connector.ssoActive) await markCreatedInactive(tx, ref.connectorId, ref.userId);
       await queueGroupsOf(tx, ref);
       await session.record(object, { type: 'user_create_provision', outcome: 'success', message }, tx);
     });
@@ -93,8 +105,19 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
       if (step.event) stage = step.event;
       switch (step.op) {
         case 'create': {
-          await saveLink(db, { ...ref, remoteId: null, state: 'creating' });
-          remoteId = await createOnce(session, ref, step.payload.userName, () => client.createUser(step.payload));
+          if (!(await beginCreation(db, ref.connectorId, ref.userId, link))) {
+            if (opts.replan) return opts.replan();
+            return { result: 'unchanged', code: 'superseded' }; // another pass is creating this user
+          }
+          let created: string | undefined;
+          try {
+            created = await createOnce(session, ref, step.payload.userName, () => client.createUser(step.payload));
+          } catch (e) {
+            if (!(opts.replan && isTaken(e))) throw e;
+          }
+          // Outside the try: the fresh pass records its own outcome, failures included.
+          if (created === undefined) return opts.replan!();
+          remoteId = created;
           await settleCreation(remoteId, step.message);
           break;
         }
@@ -156,6 +179,11 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
   }
 }
 
+/** The target refused a create because the userName (or another unique attribute) is taken. */
+function isTaken(err: unknown): boolean {
+  return err instanceof ScimError && (err.code === 'username_taken' || err.code === 'uniqueness' || err.status === 409);
+}
+
 /**
  * POSTs a user, or finds that another attempt for this user (one Temporal gave up on that kept running)
  * just did: a userName that was free at lookup and is taken now is ours if the link still says so.
@@ -164,8 +192,7 @@ async function createOnce(session: Session, ref: UserRef, userName: string, crea
   try {
     return (await create()).id;
   } catch (err) {
-    const taken = err instanceof ScimError && (err.code === 'username_taken' || err.code === 'uniqueness' || err.status === 409);
-    const mine = taken ? await session.client.findUserByUserName(userName) : null;
+    const mine = isTaken(err) ? await session.client.findUserByUserName(userName) : null;
     const current = mine ? await getLink(session.deps.db, ref.connectorId, ref.userId) : undefined;
     if (!mine || !(current?.state === 'creating' || current?.remoteId === mine.id)) throw err;
     return mine.id;

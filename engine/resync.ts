@@ -13,9 +13,10 @@ import { recordEvent } from '../db/events';
 import { connectorGroups, groupLinks, resyncItems, resyncRuns, targetSnapshot, userLinks } from '../db/schema';
 import { rowsOf } from '../db/outbox';
 import { applyGroupPlan, applyUserPlan, MemberRefusal } from './executor';
+import { forEachConcurrently } from './pool';
 import { loadGroupState } from './groups';
 import type { Session } from './session';
-import { directoryFacts, loadUserStates } from './users';
+import { directoryFacts, linkFacts, loadUserStates, syncUser } from './users';
 
 /**
  * A full reconciliation of one connector (S2), or its plan (S3), in pages so that memory stays bounded
@@ -155,8 +156,7 @@ export async function planUsersPage(session: Session, runId: string, after: stri
   let deactivations = 0;
   for (const id of ids) {
     const state = states.get(id)!;
-    const link = state.link ? { remoteId: state.link.remoteId, state: state.link.state, lastErrorCode: state.link.lastErrorCode } : undefined;
-    const plan = planUser({ directory: directoryFacts(state), link, remote: remote.get(id), rules: session.profile });
+    const plan = planUser({ directory: directoryFacts(state), link: linkFacts(state), remote: remote.get(id), rules: session.profile });
     if ('needs' in plan) throw new Error('planUser asked for the target although the snapshot was given');
     const key = plan.steps.length === 0 && !plan.refusal ? 'unchanged' : plan.result;
     counts[key] = (counts[key] ?? 0) + 1;
@@ -277,7 +277,6 @@ export async function applyItems(session: Session, runId: string, afterSeq: numb
     .limit(APPLY_BATCH);
   const applied: Record<string, number> = {};
   let held = 0;
-  let cursor = 0;
   const connectorId = session.connector.id;
   const work = async (row: (typeof rows)[number]) => {
     const item = row.step as unknown as ItemPlan;
@@ -286,7 +285,8 @@ export async function applyItems(session: Session, runId: string, afterSeq: numb
     try {
       if (item.kind === 'user') {
         const states = await loadUserStates(db, connectorId, [row.objectId]);
-        const result = await applyUserPlan(session, { connectorId, userId: row.objectId }, item.plan, states.get(row.objectId)?.link);
+        const ref = { connectorId, userId: row.objectId };
+        const result = await applyUserPlan(session, ref, item.plan, states.get(row.objectId)?.link, { replan: () => syncUser(session, ref, { fresh: true }) });
         code = result.code;
         if (result.result === 'held') held++;
         applied[result.result] = (applied[result.result] ?? 0) + 1;
@@ -309,11 +309,7 @@ export async function applyItems(session: Session, runId: string, afterSeq: numb
     await db.update(resyncItems).set({ outcome, code: code ?? null }).where(and(eq(resyncItems.runId, runId), eq(resyncItems.seq, row.seq)));
     session.run.heartbeat?.();
   };
-  await Promise.all(
-    Array.from({ length: Math.min(APPLY_CONCURRENCY, rows.length) }, async () => {
-      while (cursor < rows.length) await work(rows[cursor++]!);
-    }),
-  );
+  await forEachConcurrently(rows, APPLY_CONCURRENCY, work);
   return { next: rows.length === APPLY_BATCH ? rows.at(-1)!.seq : undefined, applied, held };
 }
 

@@ -20,6 +20,8 @@ export type EngineDeps = {
   clientOptions?: Omit<ScimClientOptions, 'baseUrl' | 'token' | 'dialect' | 'beforeRequest'>;
   /** Where mail to admins goes (held deactivations, import summaries); absent: nothing is mailed. */
   mail?: { mailer: Mailer; adminEmail: string };
+  /** Bindery's public base URL (BINDERY_PUBLIC_URL): links in mail to members (an SSO bind) lead to its user portal. */
+  publicUrl?: string;
 };
 
 /** Where the work runs: the workflow that did it (for events), liveness and cancellation. */

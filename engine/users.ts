@@ -1,6 +1,6 @@
 import { inArray } from 'drizzle-orm';
 import type { DirectoryUser } from '../core/directory';
-import { type DirectoryFacts, planUser, type RemoteFacts, type UserPlan } from '../core/plan/user';
+import { type DirectoryFacts, type LinkFacts, planUser, type RemoteFacts, type UserPlan } from '../core/plan/user';
 import { authorizedAmong } from '../db/authorization';
 import type { Tx } from '../db/client';
 import { getLinks, type UserLinkRow } from '../db/links';
@@ -34,6 +34,11 @@ export function directoryFacts(state: UserDirectoryState): DirectoryFacts & { us
   };
 }
 
+/** What the planner needs of the link. */
+export function linkFacts(state: UserDirectoryState): LinkFacts {
+  return state.link ? { remoteId: state.link.remoteId, state: state.link.state, lastErrorCode: state.link.lastErrorCode } : undefined;
+}
+
 /** Real-time lookups for one user (U2): the linked account, else by userName, else by email — each only if needed. */
 export async function lookUp(client: ScimClient, link: UserLinkRow | undefined, user: DirectoryUser): Promise<RemoteFacts> {
   const linked = link?.remoteId ? await client.getUser(link.remoteId) : null;
@@ -45,7 +50,7 @@ export async function lookUp(client: ScimClient, link: UserLinkRow | undefined, 
 /** The plan for one user: from the directory first, reading the target only when the plan needs it. */
 export async function planUserSync(session: Session, state: UserDirectoryState, remote?: (user: DirectoryUser) => Promise<RemoteFacts>): Promise<UserPlan> {
   const directory = directoryFacts(state);
-  const link = state.link ? { remoteId: state.link.remoteId, state: state.link.state, lastErrorCode: state.link.lastErrorCode } : undefined;
+  const link = linkFacts(state);
   const first = planUser({ directory, link, rules: session.profile });
   if (!('needs' in first)) return first;
   const facts = await (remote ?? ((u) => lookUp(session.client, state.link, u)))(directory.user!);
@@ -59,8 +64,9 @@ export async function planUserSync(session: Session, state: UserDirectoryState, 
  * at any point: before a POST the link is marked "creating", so a retry that finds the user by userName
  * knows it made it.
  */
-export async function syncUser(session: Session, ref: UserRef): Promise<UserSyncOutcome> {
+export async function syncUser(session: Session, ref: UserRef, opts: { fresh?: boolean } = {}): Promise<UserSyncOutcome> {
   const state = (await loadUserStates(session.deps.db, ref.connectorId, [ref.userId])).get(ref.userId)!;
   const plan = await planUserSync(session, state);
-  return applyUserPlan(session, ref, plan, state.link);
+  // A plan found stale at its create is made once more from fresh facts (and only once).
+  return applyUserPlan(session, ref, plan, state.link, opts.fresh ? {} : { replan: () => syncUser(session, ref, { fresh: true }) });
 }

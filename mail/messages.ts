@@ -186,3 +186,42 @@ export function ssoBindMessage(d: SsoBind): RenderedMail {
   ]);
   return { subject, text, html };
 }
+
+export type PortalSignIn = { userDisplayName: string; link: string; validMinutes: number };
+
+/** To a member: a single-use link that signs them in to the user portal, valid a few minutes. The link must be http(s). */
+export function portalSignInMessage(d: PortalSignIn): RenderedMail {
+  const link = httpLink(d.link, 'the sign-in link');
+  const subject = 'Your sign-in link for the Bindery user portal';
+  const text = [
+    `Hello ${plain(d.userDisplayName)},`,
+    '',
+    'Open this link to sign in to the user portal:',
+    '',
+    link,
+    '',
+    `It works once, within ${plural(d.validMinutes, 'minute')}. If you did not ask to sign in, you can ignore this email: nobody can use the link without access to your mailbox.`,
+    '',
+    '-- ',
+    'Sent by Bindery.',
+  ].join('\n');
+  const html = page([
+    `<p>Hello ${h(d.userDisplayName)},</p>`,
+    '<p>Open this link to sign in to the user portal:</p>',
+    `<p><a href="${escapeHtml(link)}">Sign in to the user portal</a></p>`,
+    `<p style="font-size: 13px; color: #616061">Or copy this address into your browser: ${escapeHtml(link)}</p>`,
+    `<p>It works once, within ${plural(d.validMinutes, 'minute')}. If you did not ask to sign in, you can ignore this email: nobody can use the link without access to your mailbox.</p>`,
+  ]);
+  return { subject, text, html };
+}
+
+/** An http(s) URL, normalised; anything else is refused (a mail must never carry a javascript: or file: link). */
+function httpLink(value: string, what: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return url.href;
+  } catch {
+    // refused below
+  }
+  throw new RangeError(`${what} must be an http(s) URL`);
+}

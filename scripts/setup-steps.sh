@@ -11,6 +11,9 @@ SCIM2_SERVER_VERSION=0.8.3
 SCHEMATHESIS_VERSION=4.32.5
 TEMPORAL_TEST_SERVER_VERSION=1.38.0
 PG_USER=bindery PG_PASSWORD=bindery PG_DB=bindery_test
+TEMPORAL_SERVER_VERSION=v1.29.1 # the server inside Temporal CLI v1.5.1: the dev server and the real one match
+# The real server's role and databases (TEMPORAL_CLUSTER_DATABASE_URL's default; its visibility database is <db>_visibility).
+TEMPORAL_PG_USER=temporal TEMPORAL_PG_PASSWORD=temporal TEMPORAL_PG_DB=temporal
 
 ok() { echo "$STEP_PREFIX $1: ok${2:+ ($2)}"; }
 # Runs an install with a line before (what, and how long it usually takes) and after (how long it took).
@@ -136,4 +139,70 @@ step_chromium() {
   else
     install "Chromium" "Debian package; a few minutes" apt_install chromium
   fi
+}
+
+step_temporal_server() {
+  # The real Temporal server (go.temporal.io/server) and its SQL schema tool, with the server's PostgreSQL
+  # schema copied beside them: `npm run cluster`, the topology test and bench/cluster.ts run it.
+  if [ -x "$TOOLS_BIN/temporal-server" ] && [ -x "$TOOLS_BIN/temporal-sql-tool" ] \
+    && [ "$(cat "$TOOLS_DIR/temporal-server-schema/VERSION" 2>/dev/null)" = "$TEMPORAL_SERVER_VERSION" ]; then
+    ok "Temporal server $TEMPORAL_SERVER_VERSION"
+  else
+    install "Temporal server $TEMPORAL_SERVER_VERSION" "go install, once; 5 to 15 minutes on 2 cores, under a minute with a warm Go cache" install_temporal_server
+  fi
+}
+
+install_temporal_server() {
+  local build schema
+  build="$(mktemp -d)"
+  # `go install` names the binaries after their folders (server, sql): build aside, then rename.
+  GOBIN="$build" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/server@${TEMPORAL_SERVER_VERSION}"
+  GOBIN="$build" GOFLAGS=-mod=mod go install "go.temporal.io/server/cmd/tools/sql@${TEMPORAL_SERVER_VERSION}"
+  mkdir -p "$TOOLS_BIN"
+  mv "$build/server" "$TOOLS_BIN/temporal-server"
+  mv "$build/sql" "$TOOLS_BIN/temporal-sql-tool"
+  rm -rf "$build"
+  schema="$(GOFLAGS=-mod=mod go mod download -json "go.temporal.io/server@${TEMPORAL_SERVER_VERSION}" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')/schema/postgresql/v12"
+  [ -d "$schema/temporal/versioned" ] || { echo "no PostgreSQL schema in the module (looked in $schema)" >&2; return 1; }
+  rm -rf "$TOOLS_DIR/temporal-server-schema"
+  cp -r "$schema" "$TOOLS_DIR/temporal-server-schema"
+  chmod -R u+w "$TOOLS_DIR/temporal-server-schema" # the module cache is read-only; keep the copy removable
+  echo "$TEMPORAL_SERVER_VERSION" >"$TOOLS_DIR/temporal-server-schema/VERSION"
+}
+
+step_temporal_cluster_database() {
+  # The real server's role (it may create databases: the topology test and the benchmark make their own)
+  # and its two databases, at the schema of the server installed.
+  local schema="$TOOLS_DIR/temporal-server-schema" db want have
+  if ! as_postgres "psql -tAc \"select 1 from pg_roles where rolname='${TEMPORAL_PG_USER}'\"" | grep -q 1; then
+    as_postgres "psql -qc \"create role ${TEMPORAL_PG_USER} login password '${TEMPORAL_PG_PASSWORD}' createdb\""
+    echo "$STEP_PREFIX Temporal server database: created the role ${TEMPORAL_PG_USER}"
+  fi
+  for db in "$TEMPORAL_PG_DB" "${TEMPORAL_PG_DB}_visibility"; do
+    if ! as_postgres "psql -tAc \"select 1 from pg_database where datname='${db}'\"" | grep -q 1; then
+      as_postgres "createdb -O ${TEMPORAL_PG_USER} ${db}"
+      echo "$STEP_PREFIX Temporal server database: created the database ${db}"
+    fi
+  done
+  want="$(temporal_schema_latest "$schema/temporal")/$(temporal_schema_latest "$schema/visibility")"
+  have="$(temporal_schema_current "$TEMPORAL_PG_DB")/$(temporal_schema_current "${TEMPORAL_PG_DB}_visibility")"
+  if [ "$have" = "$want" ]; then
+    ok "Temporal server database" "${TEMPORAL_PG_DB} and ${TEMPORAL_PG_DB}_visibility, schema $want"
+  else
+    install "Temporal server database schema $want" "temporal-sql-tool; a few seconds" apply_temporal_schema "$schema"
+  fi
+}
+
+# The newest version in a versioned schema folder (v1.18 → 1.18), and a database's (empty when none).
+temporal_schema_latest() { ls "$1/versioned" | sed 's/^v//' | sort -V | tail -n1; }
+temporal_schema_current() { as_postgres "psql -d $1 -tAc 'select curr_version from schema_version' 2>/dev/null" || true; }
+
+apply_temporal_schema() {
+  local schema="$1" db dir
+  for pair in "${TEMPORAL_PG_DB}:temporal" "${TEMPORAL_PG_DB}_visibility:visibility"; do
+    db="${pair%%:*}" dir="${pair##*:}"
+    # Connection settings through the environment the tool reads (not on its command line).
+    SQL_PLUGIN=postgres12 SQL_HOST=127.0.0.1 SQL_PORT=5432 SQL_USER="$TEMPORAL_PG_USER" SQL_PASSWORD="$TEMPORAL_PG_PASSWORD" SQL_DATABASE="$db" \
+      sh -c "'$TOOLS_BIN/temporal-sql-tool' setup-schema -v 0.0 && '$TOOLS_BIN/temporal-sql-tool' update-schema -d '$schema/$dir/versioned'"
+  done
 }

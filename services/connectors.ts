@@ -23,6 +23,7 @@ import { boundGroupIds } from '../db/bindings';
 import { enqueue, enqueueConnectorUsers, enqueueMany } from '../db/outbox';
 import { verifyTarget } from '../targets';
 import { change, DomainError, notFound, type ServiceDeps, type Warning, type WithWarnings, withWarnings } from './context';
+import { onSsoActivated, onSsoDeactivated } from './sso-binds';
 
 export async function requireConnector(tx: Tx, id: string): Promise<ConnectorRow> {
   const row = await getConnector(tx, id);
@@ -250,8 +251,11 @@ export async function deleteConnector(tx: Tx, id: string, confirm: string | unde
 
 /** SSO on or off (R1's SSO half); idempotent; identity management is not affected. */
 export async function setSso(tx: Tx, id: string, active: boolean): Promise<ConnectorView> {
+  const before = await requireConnector(tx, id);
   const row = await setSsoActive(tx, id, active);
   if (!row) throw notFound('connector', id);
+  // B1: turning SSO on opens a bind window for every authorized user not bound yet; off ends them all.
+  if (active !== before.ssoActive) await (active ? onSsoActivated : onSsoDeactivated)(tx, id);
   return toView(row);
 }
 

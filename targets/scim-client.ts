@@ -45,6 +45,8 @@ export type ScimClientOptions = {
    * `Groups`, `Groups/:id`): where the rate governor makes the request wait its turn.
    */
   beforeRequest?: (method: Method, resource: string) => Promise<void>;
+  /** Told of every answer (`status` undefined: none came), e.g. for metrics. Never given the body. */
+  onAnswer?: (answer: { method: Method; resource: string; status?: number; seconds: number }) => void;
 };
 
 export type PageOptions = { filter?: string; pageSize?: number; /** 1-based; to resume a read where it stopped. */ startIndex?: number };
@@ -74,10 +76,12 @@ export class ScimClient {
   private readonly dispatcher?: Dispatcher;
   private readonly timeoutMs: number;
   private readonly beforeRequest?: ScimClientOptions['beforeRequest'];
+  private readonly onAnswer?: ScimClientOptions['onAnswer'];
 
   constructor(options: ScimClientOptions) {
     this.dialect = options.dialect;
     this.beforeRequest = options.beforeRequest;
+    this.onAnswer = options.onAnswer;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.token;
     this.dispatcher = options.dispatcher;
@@ -132,6 +136,11 @@ export class ScimClient {
   /** A real deletion (RFC servers only, and only where the connector says so). A user already gone counts as deleted. */
   async deleteUser(id: string): Promise<void> {
     await this.orNull(() => this.send('DELETE', userPath(id)));
+  }
+
+  /** How many users the target holds: one request for one item (bulk sync weighs a full read against lookups). */
+  async countUsers(): Promise<number> {
+    return parse(ScimUserList, await this.send('GET', '/Users', { query: { startIndex: '1', count: '1' } }), 'GET /Users').totalResults;
   }
 
   /** Every user, page by page (1-based startIndex), until totalResults or an empty page. */
@@ -256,7 +265,10 @@ export class ScimClient {
     if (options.body !== undefined) headers['content-type'] = this.dialect.contentType;
     if (this.dialect.etag && options.version) headers['if-match'] = options.version;
 
-    await this.beforeRequest?.(method, rateLimitResource(path));
+    const resource = rateLimitResource(path);
+    await this.beforeRequest?.(method, resource);
+    const sentAt = performance.now();
+    const answered = (status?: number) => this.onAnswer?.({ method, resource, status, seconds: (performance.now() - sentAt) / 1000 });
 
     let status: number;
     let responseHeaders: Record<string, string | string[] | undefined>;
@@ -273,11 +285,13 @@ export class ScimClient {
       responseHeaders = res.headers;
       text = await res.body.text();
     } catch (error) {
+      answered();
       const failure = classifyWith(this.dialect, undefined, undefined, error);
       if (failure.kind === 'success') throw error;
       throw new ScimError(failure, label, { cause: error });
     }
 
+    answered(status);
     const body = text.trim() === '' ? undefined : parseJson(text);
     const outcome = classifyWith(this.dialect, status, responseHeaders, body);
     if (outcome.kind !== 'success') throw new ScimError(outcome, label);

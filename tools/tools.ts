@@ -14,6 +14,11 @@ export function toolsDir(configured = process.env.BINDERY_TOOLS_DIR || SETTINGS.
   return configured.startsWith('~/') ? join(homedir(), configured.slice(2)) : configured;
 }
 
+/** The Temporal server's PostgreSQL schema (`temporal/` and `visibility/`), copied there by `npm run setup:cluster`. */
+export function temporalSchemaDir(): string {
+  return join(toolsDir(), 'temporal-server-schema');
+}
+
 /** A tool setup installed, else one on PATH or in Go's bin folder; undefined when there is none. */
 export function findTool(name: string, explicit?: string): string | undefined {
   if (explicit) {

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTool } from '../tools/tools';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -9,7 +10,19 @@ export function findTemporalCli(explicit?: string): string {
   return path;
 }
 
-export type DevServerOptions = { cliPath?: string; port?: number; ui?: boolean; uiPort?: number; dbFilename?: string; logLevel?: 'warn' | 'error' | 'never'; extraArgs?: string[] };
+export type DevServerOptions = {
+  cliPath?: string;
+  port?: number;
+  ui?: boolean;
+  uiPort?: number;
+  dbFilename?: string;
+  logLevel?: 'warn' | 'error' | 'never';
+  extraArgs?: string[];
+  /** The Web UI shows payloads decoded by this codec server (codec/server.ts). */
+  uiCodecEndpoint?: string;
+  /** The data converter (payload codec) of the environment's client. */
+  dataConverter?: DataConverter;
+};
 
 /** Starts a Temporal dev server (with Bindery's search attributes registered) and connects to it. */
 export async function startDevServer(opts: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
@@ -23,7 +36,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<TestW
       dbFilename: opts.dbFilename,
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
       log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
-      extraArgs: opts.extraArgs,
+      extraArgs: [...(opts.extraArgs ?? []), ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : [])],
     },
+    ...(opts.dataConverter ? { client: { dataConverter: opts.dataConverter } } : {}),
   });
 }

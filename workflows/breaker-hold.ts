@@ -1,3 +1,4 @@
+import type { Duration } from '@temporalio/common';
 import { condition, continueAsNew, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { HoldRef } from '../activities/holds';
 import type { Activities } from '../activities';
@@ -11,7 +12,7 @@ const { notifyHeldDeactivations, settleHeldDeactivations } = proxyActivities<Act
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' }, // mail may be down for a while: keep trying
 });
 
-export type BreakerHoldInput = HoldRef & { settle?: string | number; notified?: boolean };
+export type BreakerHoldInput = HoldRef & { settle?: Duration; notified?: boolean };
 
 /**
  * breaker-hold/<connectorId>/<holdId>: the circuit breaker held deactivations (S4). Emails the admin with

@@ -1,3 +1,4 @@
+import type { ActivityOptions, Duration } from '@temporalio/common';
 import { ActivityFailure, allHandlersFinished, ApplicationFailure, condition, defineSignal, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
@@ -6,25 +7,25 @@ export const syncRequested = defineSignal('syncRequested');
 
 export type LoopOptions = {
   /** How long to stay open for further requests before completing (default 1 minute). */
-  idleTimeout?: string | number;
+  idleTimeout?: Duration;
   /**
    * Minimum time between two passes. A pass that reads the whole object (a group of thousands) is worth
    * batching: requests arriving meanwhile are served by one pass after it.
    */
-  settle?: string | number;
+  settle?: Duration;
 };
 
 export type SyncInput = LoopOptions & {
   connectorId: string;
   /** Overrides of the transient-failure retry policy (tests use short ones). */
-  retry?: { maximumAttempts?: number; initialInterval?: string };
+  retry?: { maximumAttempts?: number; initialInterval?: Duration };
 };
 
 /** Transient failures are retried this many times before the object is given up on until its next change. */
 export const MAX_ATTEMPTS = 8;
 
 /** The reconcile activities' options: heartbeats let a killed worker's attempt move on within seconds. */
-function reconcileOptions(retry: SyncInput['retry'] = {}) {
+export function reconcileOptions(retry: SyncInput['retry'] = {}): ActivityOptions {
   return {
     startToCloseTimeout: '10 minutes', // includes waiting for the rate governor
     heartbeatTimeout: '20 seconds',

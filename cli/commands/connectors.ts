@@ -197,7 +197,9 @@ export function connectorCommands(): Command {
     .option('--after <userId>', 'continue after this user ID')
     .action(async (id: string, o: { state?: string; limit: string; after?: string }) => {
       const page = await api()<Page<Row>>('GET', path('/v1/connectors', id, 'users') + query({ state: o.state, limit: o.limit, after: o.after }));
-      print(page, () => table(page.items, ['userId', 'username', 'remoteId', 'state', 'lastErrorCode', 'lastError', 'updatedAt']) + more(page, '--after'));
+      // U1/B2: a user created while SSO is on is inactive (pending first launch) in Bindery's view until they launch Slack.
+      const shown = page.items.map((l) => (l.firstLaunch === 'pending' && l.state === 'active' ? { ...l, state: 'inactive (pending first launch)' } : l));
+      print(page, () => table(shown, ['userId', 'username', 'remoteId', 'state', 'lastErrorCode', 'lastError', 'updatedAt']) + more(page, '--after'));
     });
 
   tokenOptions(

@@ -45,6 +45,17 @@ describe('layers point down', () => {
     ['cli/probe.ts', '../services/users'],
     ['cli/probe.ts', '../api/app'],
     ['emulator/probe.ts', '../db/users'],
+    ['sso/probe.ts', '../db/sso'],
+    ['sso/probe.ts', '../services/sso'],
+    ['sso/probe.ts', '../secrets/secrets'],
+    ['emulator/probe.ts', '../services/sso'],
+    ['codec/probe.ts', '../db/users'],
+    ['observability/probe.ts', '../api/app'],
+    ['targets/probe.ts', '../observability/metrics'],
+    ['engine/probe.ts', '../codec/codec'],
+    ['cluster/probe.ts', '../api/app'],
+    ['cluster/probe.ts', '../db/users'],
+    ['worker/probe.ts', '../cluster/server'],
   ])('%s may not import %s', async (file, from) => {
     expect(await refused(file, from)).toHaveLength(1);
   });
@@ -57,6 +68,15 @@ describe('layers point down', () => {
     ['api/probe.ts', '../services/users'],
     ['cli/probe.ts', '../core/text'],
     ['app/probe.ts', '../engine/executor'],
+    ['sso/probe.ts', '../core/text'],
+    ['services/probe.ts', '../sso/idp'],
+    ['api/probe.ts', '../sso/idp'],
+    ['emulator/probe.ts', '../sso/slack'],
+    ['worker/probe.ts', '../codec/codec'],
+    ['dispatch/probe.ts', '../observability/metrics'],
+    ['observability/probe.ts', '../db/schema'],
+    ['cluster/probe.ts', '../tools/tools'],
+    ['cluster/probe.ts', '../workflows/search-attributes'],
   ])('%s may import %s', async (file, from) => {
     expect(await refused(file, from)).toEqual([]);
   });

@@ -87,10 +87,12 @@ describe('deleting the application (R2)', () => {
     await saveGroupLink(h.db, { connectorId: c, groupId, remoteGroupId: 'S123', state: 'synced', memberCount: 3 });
     await h.db.insert(syncIntents).values({ kind: 'user', connectorId: c, objectId: members[1]!, availableAt: new Date(Date.now() + 3_600_000) });
     await h.ok('POST', `/v1/connectors/${c}/sso/activate`);
+    // SSO on: each member's bind window (sso-bind/<connector>/<user>) waits for a first launch.
+    await expect.poll(async () => await countRunning(query), WAIT).toBe(7);
 
     const res = await h.call('DELETE', `/v1/connectors/${c}?confirm=1`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ deleted: true, connectorId: c, workflowsEnded: 4, note: expect.stringMatching(/^Slack users stay active/) });
+    expect(res.body).toEqual({ deleted: true, connectorId: c, workflowsEnded: 7, note: expect.stringMatching(/^Slack users stay active/) });
 
     expect((await h.call('GET', `/v1/connectors/${c}`)).status).toBe(404);
     expect((await h.call('GET', `/v1/connectors/${c}/groups`)).status).toBe(404);

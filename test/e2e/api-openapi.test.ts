@@ -16,7 +16,8 @@ type Document = { openapi: string; paths: Record<string, Record<string, Operatio
 const api = buildApi({ db: {} as Db, secretKey: Buffer.alloc(32), apiKey: 'test-key', temporal: {} as Client, taskQueue: 'unused' });
 const routes: RouteOptions[] = [];
 api.addHook('onRoute', (route) => {
-  routes.push(route);
+  // Hidden routes are not the admin API: the user portal's pages and the IdP's browser endpoints.
+  if (!(route.schema as { hide?: boolean } | undefined)?.hide) routes.push(route);
 });
 let doc: Document;
 

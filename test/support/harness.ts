@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { buildApi } from '../../api/app';
+import type { ApiDeps } from '../../api/context';
 import { startDispatcher } from '../../dispatch/dispatcher';
 import { requestSync } from '../../dispatch/temporal';
 import type { UserSyncInput } from '../../workflows/user-sync';
@@ -13,6 +14,8 @@ import { startEmulator } from '../../emulator/server';
 import { createWorker } from '../../worker/worker';
 import { mailbox, startMailCatcher } from '../../mail/catcher';
 import { createMailer } from '../../mail/mailer';
+import { binderyDataConverter } from '../../codec/codec';
+import { TEST_CODEC_KEYS, testCodecKeys } from './codec';
 
 export type Harness = Awaited<ReturnType<typeof startHarness>>;
 
@@ -31,6 +34,11 @@ export function installQuietRuntime(): void {
  */
 export async function startHarness(opts: { database?: 'postgres' | 'pglite'; worker?: boolean; dispatcher?: boolean; temporalAddress?: string; mail?: boolean } = {}) {
   installQuietRuntime();
+  // Payloads are encrypted end to end, as in production; worker processes a test spawns inherit the keys,
+  // and a free metrics port each (several may run at once).
+  process.env.BINDERY_CODEC_KEYS = TEST_CODEC_KEYS;
+  process.env.BINDERY_METRICS_PORT ??= '0';
+  const codecKeys = testCodecKeys();
   const address = opts.temporalAddress ?? inject('temporalAddress');
   const taskQueue = `test-${randomBytes(6).toString('hex')}`;
   const database: Database & { url?: string } = opts.database === 'pglite' ? await openDatabase() : await openFreshDatabase(inject('databaseUrl'));
@@ -51,7 +59,8 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      deps: { db: database.db, secretKey, mail: mailer ? { mailer, adminEmail } : undefined },
+      codecKeys,
+      deps: { db: database.db, secretKey, mail: mailer ? { mailer, adminEmail } : undefined, publicUrl: apiUrl },
       workflowBundle: { codePath: inject('workflowBundlePath') },
     });
     const running = worker.run();
@@ -63,17 +72,21 @@ export async function startHarness(opts: { database?: 'postgres' | 'pglite'; wor
       },
     };
   }
-  const worker = opts.worker === false ? undefined : await startWorker();
 
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter: binderyDataConverter(codecKeys) });
   const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 200 });
   // `dispatcher: false` leaves the outbox undrained, so a file can assert its rows one by one.
   if (opts.dispatcher === false) await dispatcher.stop();
   const apiKey = randomBytes(16).toString('hex');
-  const api = buildApi({ db: database.db, secretKey, apiKey, temporal: client, taskQueue, notify: dispatcher.notify });
+  const apiDeps: ApiDeps = { db: database.db, secretKey, apiKey, temporal: client, taskQueue, notify: dispatcher.notify, mailer };
+  const api = buildApi(apiDeps);
   await api.listen({ host: '127.0.0.1', port: 0 });
   const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
+  // The API also serves the user portal and the SAML IdP: their links and URLs lead here. The worker starts
+  // once this is known (the bind emails it sends link to the portal).
+  apiDeps.publicUrl = apiUrl;
+  const worker = opts.worker === false ? undefined : await startWorker();
 
   /** Calls the admin API like the CLI does; returns status and parsed body. */
   async function call<T = any>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {

@@ -1,4 +1,7 @@
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { binderyDataConverter } from '../../codec/codec';
+import { testCodecKeys } from './codec';
+import { decodedHistory, historyAsText, plaintextPayloads } from './history';
 
 /** What must never appear in workflow history: emails, Slack tokens, and the test suite's people. */
 export const FORBIDDEN_IN_HISTORY: Array<[string, RegExp]> = [
@@ -8,14 +11,21 @@ export const FORBIDDEN_IN_HISTORY: Array<[string, RegExp]> = [
   ['a person\'s name', /\b(Lovelace|Hopper|Turing|Zebulon|Quixotic|Family \d+)\b/],
 ];
 
-/** Scans every workflow history on the server (decoded payloads included); returns the findings. */
+/**
+ * Scans every workflow history on the server: each payload must be encrypted as the server keeps it (the
+ * codec on every client and worker), and once decrypted, hold IDs and codes only. Returns the findings.
+ */
 export async function auditHistories(client: Client): Promise<string[]> {
   const findings: string[] = [];
   let scanned = 0;
-  for await (const wf of client.workflow.list()) {
-    const history = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    const text = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+  // Listing decodes memos (encrypted too), so it needs the codec; histories are fetched raw either way.
+  const lister = new Client({ connection: client.connection, namespace: client.options.namespace, dataConverter: binderyDataConverter(testCodecKeys()) });
+  for await (const wf of lister.workflow.list()) {
+    const raw = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
     scanned++;
+    const plain = plaintextPayloads(raw);
+    if (plain.length > 0) findings.push(`${wf.workflowId} (${wf.runId}) holds ${plain.length} unencrypted payload(s), e.g. at ${plain[0]}`);
+    const text = historyAsText(await decodedHistory(raw));
     for (const [what, pattern] of FORBIDDEN_IN_HISTORY) {
       const m = pattern.exec(text);
       if (m) findings.push(`${wf.workflowId} (${wf.runId}) holds ${what}: ${m[0]}`);

@@ -1,0 +1,1 @@
+ALTER TABLE "connectors" ADD COLUMN "sso_sp_certificate_pem" text;
