@@ -37,7 +37,7 @@ export const GroupPage = z.object({ items: z.array(GroupSummary), next: z.string
 export const Membership = z.object({ groupId: z.string(), userId: z.string(), added: z.boolean().optional(), removed: z.boolean().optional(), ...warnings });
 
 export const Connector = createSelectSchema(connectors)
-  .omit({ scimTokenEncrypted: true })
+  .omit({ scimTokenEncrypted: true, ssoSpCertificatePem: true })
   .extend({ hasScimToken: z.boolean(), kind: z.enum(CONNECTOR_KINDS), ...warnings });
 export const ConnectorList = z.object({ items: z.array(Connector) });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../core/config';
+import { loadConfig, publicBaseUrl } from '../core/config';
 import { openDatabase } from '../db/client';
 import { createGovernor } from '../db/governor';
 import { SLACK_RATE_LIMITS } from '../targets/slack/facts';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
 
     const dispatcher = startDispatcher({ db: database.db, temporal: temporal.client, taskQueue: config.taskQueue, bulkMinUsers: config.bulkMinUsers, log: (m) => console.log(m) });
     stops.push(() => dispatcher.stop());
-    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue, notify: dispatcher.notify, mailer });
+    const api = buildApi({ db: database.db, secretKey, apiKey, temporal: temporal.client, taskQueue: config.taskQueue, notify: dispatcher.notify, mailer, publicUrl: publicBaseUrl(config) });
     await api.listen({ host: config.apiHost, port: config.apiPort });
     stops.push(() => api.close());
     const apiUrl = `http://${config.apiHost}:${config.apiPort}`;

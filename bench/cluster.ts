@@ -105,10 +105,13 @@ for (let round = 0; round < ROUNDS; round++) {
     }
   }
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
+};
 for (const mode of MODES) {
   const of = (server: Server) => median(results.filter((r) => r.server === server && r.mode === mode).map((r) => r.perSecond));
   const [dev, real] = [of('dev'), of('real')];
-  console.log(`${mode}: real server ${real.toFixed(1)} users/s, dev server ${dev.toFixed(1)} users/s: real/dev = ${(real / dev).toFixed(2)}`);
+  console.log(`${mode}: real server ${real.toFixed(1)} users/s, dev server ${dev.toFixed(1)} users/s${ROUNDS > 1 ? ' (medians)' : ''}: real/dev = ${(real / dev).toFixed(2)}`);
 }
 process.exit(0);

@@ -1,6 +1,7 @@
 import { DirectoryUserFields } from './directory';
 import { USER_MAPPING, isBlank, type MappingRow } from './mapping';
 import type { ScimUser } from './scim-user';
+import { parseSegment, parseSelector, splitPath } from './scim-path';
 
 /**
  * Importing the target's users into the directory (M1–M3), as pure rules: which of the target's users are
@@ -21,25 +22,6 @@ export function importWorkflowId(connectorId: string, importId: string): string 
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** `urn:...:User:department` → [urn, 'department']; `name.givenName` → ['name', 'givenName'] (as the table writes paths). */
-function splitPath(path: string): string[] {
-  if (!path.startsWith('urn:')) return path.split('.');
-  const i = path.lastIndexOf(':');
-  return [path.slice(0, i), ...path.slice(i + 1).split('.')];
-}
-
-const SEGMENT = /^([^[\]]+)(?:\[([^\]]*)\])?$/;
-
-/** `type=work,primary=true` → { type: 'work', primary: true }. */
-function parseSelector(selector: string): Obj {
-  const attrs: Obj = {};
-  for (const pair of selector.split(',')) {
-    const [k = '', v = ''] = pair.split('=').map((s) => s.trim().replace(/^['"]|['"]$/g, ''));
-    attrs[k] = v === 'true' ? true : v === 'false' ? false : v;
-  }
-  return attrs;
-}
 
 /**
  * The value at a mapping row's SCIM path in a target's record: `a[].b` reads a list (one value per element),
@@ -70,7 +52,7 @@ function segmentsOf(path: string): Segment[] {
   let segments = parsedPaths.get(path);
   if (!segments) {
     segments = splitPath(path).map((segment) => {
-      const [, name = '', selector] = SEGMENT.exec(segment) ?? [];
+      const { name, selector } = parseSegment(segment);
       return { name, ...(selector === undefined ? {} : { selector: selector === '' ? ('each' as const) : Object.entries(parseSelector(selector)) }) };
     });
     parsedPaths.set(path, segments);

@@ -1,6 +1,7 @@
 import type { DirectoryUser } from './directory';
 import { SCIM_URNS } from './scim';
 import { ScimUserPayload, type ScimUser } from './scim-user';
+import { parseSegment, parseSelector, splitPath } from './scim-path';
 
 /**
  * The seed's "Slack User Attributes" table as data: one row per line, each saying where a directory
@@ -86,31 +87,6 @@ export const USER_MAPPING: readonly MappingRow[] = [
 // ---- paths ----
 
 type Obj = Record<string, unknown>;
-
-/** `urn:...:User:department` → [urn, 'department']; `name.givenName` → ['name', 'givenName']. */
-function splitPath(path: string): string[] {
-  if (!path.startsWith('urn:')) return path.split('.');
-  const i = path.lastIndexOf(':');
-  return [path.slice(0, i), ...path.slice(i + 1).split('.')];
-}
-
-const SEGMENT = /^([^[\]]+)(?:\[([^\]]*)\])?$/;
-
-function parseSegment(segment: string): { name: string; selector?: string } {
-  const m = SEGMENT.exec(segment);
-  if (!m?.[1]) throw new Error(`bad mapping path segment: ${segment}`);
-  return { name: m[1], selector: m[2] };
-}
-
-/** `type=work,primary=true` → { type: 'work', primary: true }. */
-function parseSelector(selector: string): Obj {
-  const attrs: Obj = {};
-  for (const pair of selector.split(',')) {
-    const [k = '', v = ''] = pair.split('=').map((s) => s.trim().replace(/^['"]|['"]$/g, ''));
-    attrs[k] = v === 'true' ? true : v === 'false' ? false : v;
-  }
-  return attrs;
-}
 
 const isBlank = (v: unknown): boolean => v === undefined || v === null || v === '';
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);

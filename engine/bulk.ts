@@ -38,7 +38,7 @@ export async function syncUsers(session: Session, userIds: readonly string[]): P
     if ('needs' in first) wanted.push({ id, linkedId: state.link?.remoteId, user: directoryFacts(state).user! });
     else plans.set(id, first);
   }
-  const facts = await remoteFactsOf(session, wanted, states);
+  const { facts, read } = await remoteFactsOf(session, wanted, states);
   for (const { id } of wanted) {
     const state = states.get(id)!;
     const plan = planUser({ directory: directoryFacts(state), link: linkFacts(state), remote: facts.get(id), rules });
@@ -54,7 +54,7 @@ export async function syncUsers(session: Session, userIds: readonly string[]): P
     let outcome: UserSyncOutcome;
     try {
       // A plan found stale at its create (another pass, or a read older than a concurrent creation) is made afresh.
-      outcome = await applyUserPlan(session, ref, plans.get(userId)!, states.get(userId)!.link, { replan: () => syncUser(session, ref, { fresh: true }) });
+      outcome = await applyUserPlan(session, ref, plans.get(userId)!, states.get(userId)!.link, { replan: () => syncUser(session, ref, { fresh: true }), readEarlier: read === 'scan' });
     } catch (err) {
       if (!(err instanceof ScimError) || err.kind === 'permanent') throw err;
       transient = err;
@@ -72,9 +72,9 @@ export async function syncUsers(session: Session, userIds: readonly string[]): P
  * What the target holds for these users: a full read when it costs fewer requests than the lookups
  * (one or two per user), else the lookups, several at once.
  */
-async function remoteFactsOf(session: Session, wanted: Wanted[], states: Map<string, UserDirectoryState>): Promise<Map<string, RemoteFacts>> {
+async function remoteFactsOf(session: Session, wanted: Wanted[], states: Map<string, UserDirectoryState>): Promise<{ facts: Map<string, RemoteFacts>; read: 'scan' | 'lookups' | 'none' }> {
   const facts = new Map<string, RemoteFacts>();
-  if (wanted.length === 0) return facts;
+  if (wanted.length === 0) return { facts, read: 'none' };
   const { client } = session;
   const lookups = wanted.reduce((n, w) => n + (w.linkedId ? 1 : 2), 0);
   const pages = Math.ceil((await client.countUsers()) / client.dialect.maxPageSize);
@@ -82,7 +82,7 @@ async function remoteFactsOf(session: Session, wanted: Wanted[], states: Map<str
     await forEachConcurrently(wanted, BULK_CONCURRENCY, async (w) => {
       facts.set(w.id, await lookUp(client, states.get(w.id)!.link, w.user));
     });
-    return facts;
+    return { facts, read: 'lookups' };
   }
   const ids = new Set(wanted.flatMap((w) => (w.linkedId ? [w.linkedId] : [])));
   const names = new Set(wanted.map((w) => w.user.username.toLowerCase()));
@@ -109,5 +109,5 @@ async function remoteFactsOf(session: Session, wanted: Wanted[], states: Map<str
     const byMail = linked || byUserName ? null : (byEmail.get(w.user.email.toLowerCase()) ?? null);
     facts.set(w.id, { linked, byUserName, byEmail: byMail });
   }
-  return facts;
+  return { facts, read: 'scan' };
 }

@@ -54,10 +54,14 @@ export class MemberRefusal extends Error {
 export type ApplyOptions = {
   /**
    * Plans afresh and applies that, when this plan turns out stale at its create: another pass linked or
-   * began creating the user meanwhile, or the userName was taken since the target was read (bulk sync reads
-   * it once per batch). Absent (on the fresh pass itself): the create is refused or left to the other pass.
+   * began creating the user meanwhile. Absent (on the fresh pass itself): the create is left to the other pass.
    */
   replan?: () => Promise<UserSyncOutcome>;
+  /**
+   * The plan was made from a read of the target older than a moment (bulk sync reads it once per batch): a
+   * userName taken meanwhile is looked at afresh (replan) instead of refused.
+   */
+  readEarlier?: boolean;
 };
 
 export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPlan, link: UserLinkRow | undefined, opts: ApplyOptions = {}): Promise<UserSyncOutcome> {
@@ -113,7 +117,7 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
           try {
             created = await createOnce(session, ref, step.payload.userName, () => client.createUser(step.payload));
           } catch (e) {
-            if (!(opts.replan && isTaken(e))) throw e;
+            if (!(opts.readEarlier && opts.replan && isTaken(e))) throw e;
           }
           // Outside the try: the fresh pass records its own outcome, failures included.
           if (created === undefined) return opts.replan!();
@@ -121,11 +125,15 @@ export async function applyUserPlan(session: Session, ref: UserRef, plan: UserPl
           await settleCreation(remoteId, step.message);
           break;
         }
-        case 'adopt':
+        case 'adopt': {
           remoteId = step.remoteId;
-          if (step.how === 'own_creation') await settleCreation(step.remoteId, step.message);
+          // An account another pass is creating right now (its link says "creating") is that pass's creation:
+          // recorded as one, once, whichever of the two gets there first.
+          const creating = step.how === 'own_creation' || (await getLink(db, ref.connectorId, ref.userId))?.state === 'creating';
+          if (creating) await settleCreation(step.remoteId, step.message);
           else await settle('active', step.remoteId, { type: step.event, outcome: 'success', message: step.message }, { groups: true });
           break;
+        }
         case 'update':
           await client.patchUser(step.remoteId, step.operations, step.version);
           await settle('active', step.remoteId, { type: step.event, outcome: 'success', message: step.message }, { groups: step.reactivate });

@@ -4,12 +4,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/app';
 import { program } from '../../cli/program';
-import { connectorCommands } from '../../cli/commands/connectors';
-import { eventCommands } from '../../cli/commands/events';
-import { groupCommands } from '../../cli/commands/groups';
-import { holdCommands } from '../../cli/commands/holds';
-import { runCommands } from '../../cli/commands/runs';
-import { userCommands } from '../../cli/commands/users';
+import { registerCommands } from '../../cli/commands';
 import { SETTINGS } from '../../core/config';
 import type { Db } from '../../db/client';
 
@@ -44,12 +39,7 @@ describe('README', () => {
   });
 
   it('describes every CLI command and lists it in "CLI"', () => {
-    const connector = connectorCommands();
-    holdCommands(connector);
-    runCommands(connector);
-    userCommands();
-    groupCommands();
-    eventCommands();
+    registerCommands();
     const text = section('CLI');
     const leaves = (cmd: Command, prefix: string[]): Array<{ name: string; cmd: Command }> =>
       cmd.commands.length === 0 ? [{ name: prefix.join(' '), cmd }] : cmd.commands.flatMap((c) => leaves(c, [...prefix, c.name()]));

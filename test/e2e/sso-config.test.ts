@@ -26,10 +26,11 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
+const cliEnv = () => ({ ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) });
+
 async function bindery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: cliEnv() });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -265,12 +266,23 @@ describe('signed AuthnRequests (Slack’s “Sign AuthnRequest”)', () => {
     expect(await follow(await slackRedirect())).toMatchObject({ accepted: true });
   });
 
-  it('`--sp-certificate-file default` stops requiring them', async () => {
+  it('`--sp-certificate-file default` stops requiring signed requests; the certificate can also come on standard input (`-`)', async () => {
+    const pem = (await h.ok('GET', `/v1/connectors/${id}/sso`)).spCertificate.certificatePem;
     const out = await ok(['connector', 'sso', 'set', id, '--sp-certificate-file', 'default']);
     expect(out).toContain('Sign AuthnRequest        unchecked');
     expect(out).toContain('AuthnRequests: read unsigned');
+    const stillSigned = await slackRedirect(); // Slack still signs: harmless, the signature is not needed
+    expect(stillSigned.searchParams.has('Signature')).toBe(true);
+    expect(await follow(stillSigned)).toMatchObject({ accepted: true });
     await slackSigns(false);
     expect(await follow(await slackRedirect())).toMatchObject({ accepted: true });
+
+    const piped = await new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, [bin, '--json', 'connector', 'sso', 'set', id, '--sp-certificate-file', '-'], { env: cliEnv() }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+      child.stdin!.end(pem);
+    });
+    expect(JSON.parse(piped)).toMatchObject({ requestsSigned: true, spCertificate: { certificatePem: pem } });
+    expect(await h.ok('PATCH', `/v1/connectors/${id}/sso`, { spCertificatePem: null })).toMatchObject({ requestsSigned: false, spCertificate: null });
   });
 
   it('a certificate that is not one is refused, naming the field and what to do', async () => {
