@@ -1,21 +1,12 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type { ImportCounts } from '../core/import';
 import { beginImport, endImport, type ImportBegun, type ImportRef, type ImportRun, importRemaining, importTargetPage, mailImportSummary } from '../engine/imports';
-import { type EngineDeps, openSession, type RunContext, type Session } from '../engine/session';
+import { type EngineDeps, openSession, type Session } from '../engine/session';
 import { ScimError } from '../targets/errors';
 import { rethrowForRetry } from './outcome';
+import { runContext } from './context';
 
 export type { ImportRef, ImportRun } from '../engine/imports';
-
-function runContext(): RunContext {
-  const ctx = Context.current();
-  const info = ctx.info;
-  return {
-    trace: { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, attempt: info.attempt },
-    heartbeat: () => ctx.heartbeat(),
-    signal: ctx.cancellationSignal,
-  };
-}
 
 /** A target that refuses for good (a revoked token) ends the import at once; anything else is retried. */
 function rethrow(err: unknown): never {

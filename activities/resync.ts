@@ -2,20 +2,11 @@ import { Context } from '@temporalio/activity';
 import { and, count, eq, gte, isNotNull, sql } from 'drizzle-orm';
 import { deactivationClaims, resyncRuns, userLinks } from '../db/schema';
 import { applyItems, finishRun, fingerprint, planGroups, planUsersPage, predictHeld, readTargetUsers, reportUnknown, type RunCounts, type RunMode, startRun } from '../engine/resync';
-import { type EngineDeps, openSession, type RunContext, type Session } from '../engine/session';
+import { type EngineDeps, openSession, type Session } from '../engine/session';
 import { rethrowForRetry } from './outcome';
+import { runContext } from './context';
 
 export type RunRef = { connectorId: string; runId: string };
-
-function runContext(): RunContext {
-  const ctx = Context.current();
-  const info = ctx.info;
-  return {
-    trace: { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, attempt: info.attempt },
-    heartbeat: () => ctx.heartbeat(),
-    signal: ctx.cancellationSignal,
-  };
-}
 
 /** The full reconciliation's activities (engine/resync.ts): each a page of work, IDs and counts in and out. */
 export function createResyncActivities(deps: EngineDeps) {

@@ -1,27 +1,16 @@
-import { Context } from '@temporalio/activity';
 import { saveGroupLink } from '../db/group-links';
 import { saveLink } from '../db/links';
 import type { GroupRef, GroupSyncOutcome, UserRef, UserSyncOutcome } from '../engine/executor';
 import { syncGroup } from '../engine/groups';
-import { type EngineDeps, openSession, type RunContext } from '../engine/session';
+import { type EngineDeps, openSession } from '../engine/session';
 import { syncUser } from '../engine/users';
 import { type BulkOutcome, syncUsers } from '../engine/bulk';
 import { rethrowForRetry } from './outcome';
+import { runContext } from './context';
 
 export type { GroupRef, GroupSyncOutcome, UserRef, UserSyncOutcome } from '../engine/executor';
 export type { BulkOutcome } from '../engine/bulk';
 export type UsersRef = { connectorId: string; userIds: string[] };
-
-/** The activity's context for the engine: the workflow that runs it (for events), heartbeats, cancellation. */
-function runContext(): RunContext {
-  const ctx = Context.current();
-  const info = ctx.info;
-  return {
-    trace: { workflowId: info.workflowExecution?.workflowId, runId: info.workflowExecution?.runId, attempt: info.attempt },
-    heartbeat: () => ctx.heartbeat(),
-    signal: ctx.cancellationSignal,
-  };
-}
 
 /** Why a quarantine or a failed group says it gave up, from the code the last attempt carried. */
 function gaveUpBecause(session: Awaited<ReturnType<typeof openSession>>, code: string): string {

@@ -1,14 +1,11 @@
 import { sql } from 'drizzle-orm';
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../support/harness';
+import { BINDERY_BIN, cliEnv, runCli } from '../support/cli';
 
 const run = promisify(execFile);
-const bin = join(import.meta.dirname, '../../bin/bindery.mjs');
 let h: Harness;
 
 beforeAll(async () => {
@@ -16,21 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-/** Runs the real `bindery` CLI as a person would, against the harness's API. */
-async function bindery(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
-  const child = run(process.execPath, [bin, ...args], { env });
-  if (input !== undefined) {
-    child.child.stdin?.end(input);
-  }
-  try {
-    const { stdout, stderr } = await child;
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** The real `bindery` CLI against the harness's API. */
+const bindery = (args: string[], input?: string) => runCli(h, args, input);
 
 describe('bindery CLI → API → workflow → Slack', () => {
   it('creates a connector and a user, syncs the user into Slack, and lists the event', async () => {
@@ -76,7 +60,7 @@ describe('bindery CLI → API → workflow → Slack', () => {
 
   it('says where the API is when it cannot be reached', async () => {
     const env = { ...process.env, BINDERY_API_URL: 'http://127.0.0.1:9', BINDERY_API_KEY: 'k' };
-    const res = await run(process.execPath, [bin, 'connector', 'list'], { env }).catch((e: { stderr: string }) => e);
+    const res = await run(process.execPath, [BINDERY_BIN, 'connector', 'list'], { env }).catch((e: { stderr: string }) => e);
     expect(res.stderr).toMatch(/^bindery: cannot reach the Bindery API at http:\/\/127\.0\.0\.1:9\/?.*npm start/);
   });
 
@@ -262,9 +246,9 @@ describe('bindery connector resync / plan / apply / runs / held / approve', () =
 
 /** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `input`; stdout and stderr both come back in `output`. */
 async function binderyOnTerminal(args: string[], input: string): Promise<{ code: number; output: string }> {
-  const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
+  const env = cliEnv(h);
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  const child = run('script', ['-q', '-e', '-c', [process.execPath, bin, ...args].map(quote).join(' '), '/dev/null'], { env });
+  const child = run('script', ['-q', '-e', '-c', [process.execPath, BINDERY_BIN, ...args].map(quote).join(' '), '/dev/null'], { env });
   child.child.stdin?.end(input);
   try {
     return { code: 0, output: (await child).stdout };

@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SCHEMAS } from '../../targets/slack/facts';
 import { type Harness, startHarness } from '../support/harness';
+import { runCli } from '../support/cli';
 
 // The import as a person runs it from the `bindery` CLI (M1–M3): the list, an import answered at once with
 // one line per user, a background import followed with --watch, and an import's status.
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, '../../bin/bindery.mjs');
 let h: Harness;
 let c: string;
 let ada: string;
@@ -31,17 +25,8 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-/** Runs the real `bindery` CLI as a person would, against the harness's API. */
-async function bindery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** The real `bindery` CLI against the harness's API. */
+const bindery = (args: string[], input?: string) => runCli(h, args, input);
 
 describe('bindery connector import-list', () => {
   it('lists Slack users new first, deactivated shown as such, with counts; --new-only, --search and paging', async () => {

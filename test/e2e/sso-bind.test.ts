@@ -1,15 +1,11 @@
 import { createHash } from 'node:crypto';
-import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIND_WINDOW_MS } from '../../core/sso-binds';
 import { portalLinks, portalSessions, ssoBinds } from '../../db/schema';
 import type { CaughtMail } from '../../mail/catcher';
 import { type Harness, startHarness } from '../support/harness';
+import { runCli } from '../support/cli';
 import { field, formAction, linkIn, PortalClient } from '../support/portal-client';
 
 // The SSO bind window (B1, B2) and the user portal end to end: the admin API and CLI, the outbox, the
@@ -17,8 +13,6 @@ import { field, formAction, linkIn, PortalClient } from '../support/portal-clien
 // portal over HTTP, and the emulator playing Slack's SAML service provider.
 let h: Harness;
 const WAIT = { timeout: 30_000, interval: 100 };
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, '../../bin/bindery.mjs');
 
 beforeAll(async () => {
   h = await startHarness({ mail: true });
@@ -86,16 +80,7 @@ async function postToAcs(bindingPage: string) {
 }
 
 /** The real `bindery` CLI against the harness's API. */
-async function bindery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) };
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const bindery = (args: string[], input?: string) => runCli(h, args, input);
 
 describe('turning SSO on (B1)', () => {
   it('emails every authorized user a bind link, and the admin sees them pending with the 72-hour deadline', async () => {

@@ -3,7 +3,6 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKey } from '../../secrets/secrets';
@@ -11,12 +10,11 @@ import { idpSettingsFor } from '../../services/sso';
 import { signedLoginResponse } from '../../sso/idp';
 import { certificateBody, generateSigningKey } from '../../sso/keys';
 import { type Harness, startHarness } from '../support/harness';
+import { BINDERY_BIN, cliEnv, runCli } from '../support/cli';
 
 // SAML configuration per connector (B3) as an admin does it: the CLI and the API, what `sso show` prints
 // pasted into the emulated Slack, metadata and certificate downloads, a key rotation Slack follows, and
 // Slack's certificate given to Bindery so that only signed AuthnRequests are accepted.
-const run = promisify(execFile);
-const bin = join(import.meta.dirname, '../../bin/bindery.mjs');
 let h: Harness;
 let connectorId: string;
 
@@ -26,17 +24,9 @@ beforeAll(async () => {
 });
 afterAll(() => h?.stop());
 
-const cliEnv = () => ({ ...process.env, BINDERY_API_URL: h.apiUrl, BINDERY_API_KEY: h.apiKey, BINDERY_DATA_DIR: mkdtempSync(join(tmpdir(), 'bindery-cli-')) });
 
-async function bindery(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { env: cliEnv() });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** The real `bindery` CLI against the harness's API. */
+const bindery = (args: string[], input?: string) => runCli(h, args, input);
 const ok = async (args: string[]) => {
   const r = await bindery(args);
   expect(r.code, r.stderr).toBe(0);
@@ -278,7 +268,7 @@ describe('signed AuthnRequests (Slack’s “Sign AuthnRequest”)', () => {
     expect(await follow(await slackRedirect())).toMatchObject({ accepted: true });
 
     const piped = await new Promise<string>((resolve, reject) => {
-      const child = execFile(process.execPath, [bin, '--json', 'connector', 'sso', 'set', id, '--sp-certificate-file', '-'], { env: cliEnv() }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
+      const child = execFile(process.execPath, [BINDERY_BIN, '--json', 'connector', 'sso', 'set', id, '--sp-certificate-file', '-'], { env: cliEnv(h) }, (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout)));
       child.stdin!.end(pem);
     });
     expect(JSON.parse(piped)).toMatchObject({ requestsSigned: true, spCertificate: { certificatePem: pem } });
