@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { line, paragraph } from '../../core/text';
 import * as sso from '../../services/sso';
 import { type ApiDeps, type App, doc } from '../context';
-import { Id, IdParam, responses } from '../schemas';
+import { Id, IdParam, NoContent, responses } from '../schemas';
 
 const Url = z.url({ protocol: /^https?$/ }).max(2048);
 const EntityId = line(1024).trim().min(1).describe('a SAML entity ID (usually a URL)');
@@ -119,10 +119,13 @@ export function ssoRoutes(app: App, deps: ApiDeps): void {
       schema: {
         ...doc(tag, 'delete a signing key not in use', '409 for the key in use: switch first.'),
         params: KeyParams,
-        response: responses({ 200: SsoConfig }, [404, 409]),
+        response: responses({ 204: NoContent }, [404, 409]),
       },
     },
-    async (req) => sso.deleteSsoKey(deps, req.params.id, req.params.keyId),
+    async (req, reply) => {
+      await sso.deleteSsoKey(deps, req.params.id, req.params.keyId);
+      return reply.code(204).send();
+    },
   );
 
   app.get(

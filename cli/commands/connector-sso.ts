@@ -196,7 +196,8 @@ export function ssoCommands(connector: Command): void {
     .command('delete-key <id> <keyId>')
     .description('delete a signing key that is not in use')
     .action(async (id: string, keyId: string) => {
-      const c = await api()<SsoConfig>('DELETE', ssoPath(id, 'keys', keyId));
+      await api()('DELETE', ssoPath(id, 'keys', keyId));
+      const c = await api()<SsoConfig>('GET', ssoPath(id));
       print(c, () => `deleted key ${keyId}\n${table(c.keys as unknown as Row[], ['id', 'active', 'createdAt', 'notAfter', 'fingerprintSha256'])}`);
     });
 

@@ -12,7 +12,8 @@ describe('configuration from the environment', () => {
     const env = Object.fromEntries(Object.values(SETTINGS).map((s) => [s.env, s.default ?? 'x']));
     env.BINDERY_API_PORT = '9000';
     env.SLACK_SCIM_URL = 'https://api.slack.com/scim/v2';
-    expect(loadConfig(env)).toMatchObject({ apiPort: 9000, slackScimUrl: 'https://api.slack.com/scim/v2' });
+    env.BINDERY_PUBLIC_URL = 'https://bindery.example.com';
+    expect(loadConfig(env)).toMatchObject({ apiPort: 9000, slackScimUrl: 'https://api.slack.com/scim/v2', publicUrl: 'https://bindery.example.com' });
   });
 
   it('names the variable when a value is bad', () => {
