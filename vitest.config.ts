@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
-// Two projects: `fast` needs nothing but Node (pure code, the emulator and the SCIM client over
+// Projects: `fast` needs nothing but Node and local services (pure code, the emulator and the SCIM client over
 // loopback HTTP); `temporal` shares one real Temporal dev server (and Postgres) via globalSetup.
 export default defineConfig({
   test: {

@@ -71,7 +71,7 @@ async function run(mode: 'per-object' | 'bulk', users: number): Promise<Result> 
       const [link] = await stack.db.select({ remoteId: userLinks.remoteId }).from(userLinks).where(and(eq(userLinks.connectorId, connector.id), eq(userLinks.userId, userId)));
       const title = `Title ${i}`;
       const started = performance.now();
-      await stack.call('PATCH', `/v1/users/${userId}`, { title });
+      await stack.call('PATCH', `/v1/users/${userId}`, { jobTitle: title });
       await stack.waitFor(async () => {
         const res = await fetch(`${stack.emulator.baseUrl}/Users/${link!.remoteId}`, { headers: { authorization: `Bearer ${stack.token}` } });
         return ((await res.json()) as { title?: string }).title === title;

@@ -4,7 +4,7 @@ import { DirectoryUserFields } from '../../core/directory';
 import { LINK_STATES } from '../../core/links';
 import { authorizedAmong, authorizingConnectors, authorizingGroups, countAuthorized, isAuthorized } from '../../db/authorization';
 import { bindGroup, unbindGroup } from '../../db/bindings';
-import { type Database, type Db, openDatabase } from '../../db/client';
+import type { Database, Db } from '../../db/client';
 import { createConnector } from '../../db/connectors';
 import { addMember, createGroup, softDeleteGroup } from '../../db/groups';
 import { saveLink } from '../../db/links';
@@ -12,8 +12,7 @@ import { enqueueConnectorUsers, enqueueUser } from '../../db/outbox';
 import { syncIntents } from '../../db/schema';
 import { createUser, softDeleteUser } from '../../db/users';
 import { generateKey, parseKey } from '../../secrets/secrets';
-import { openFreshDatabase } from '../support/database';
-import { TEST_DATABASE_URL } from '../support/database-url';
+import { BOTH_DRIVERS } from '../support/database';
 import { prng } from '../support/prng';
 
 // The one definition of "authorized" (db/authorization.ts), and the outbox queries built on it, with the
@@ -21,12 +20,7 @@ import { prng } from '../support/prng';
 
 const key = parseKey(generateKey());
 
-const drivers: Array<[string, () => Promise<Database>]> = [
-  ['PGlite', () => openDatabase()],
-  ['PostgreSQL', () => openFreshDatabase(TEST_DATABASE_URL)],
-];
-
-describe.each(drivers)('authorization on %s', (_name, open) => {
+describe.each(BOTH_DRIVERS)('authorization on %s', (_name, open) => {
   let database: Database;
   let db: Db;
   let serial = 0;

@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DirectoryUserFields } from '../../core/directory';
 import { bindGroup, unbindGroup } from '../../db/bindings';
-import { type Database, type Db, openDatabase } from '../../db/client';
+import type { Database, Db } from '../../db/client';
 import { createConnector, setSsoActive } from '../../db/connectors';
 import { addMember, createGroup } from '../../db/groups';
 import { enqueueGroupMembers, enqueueUser } from '../../db/outbox';
@@ -11,18 +11,13 @@ import { ssoBinds, syncIntents } from '../../db/schema';
 import { getBind, listBinds, markBound, markCreatedInactive, markExpired, markSent, newRound, openBinds, withdrawBind, withdrawBinds } from '../../db/sso-binds';
 import { createUser, softDeleteUser } from '../../db/users';
 import { generateKey, parseKey } from '../../secrets/secrets';
-import { openFreshDatabase } from '../support/database';
-import { TEST_DATABASE_URL } from '../support/database-url';
+import { BOTH_DRIVERS } from '../support/database';
 
 // The bind windows' rows and the portal's links and sessions, on both drivers: each round's writes apply to
 // that round only, and "look at this bind" is queued exactly where authorization may have moved with SSO on.
 const key = parseKey(generateKey());
-const drivers: Array<[string, () => Promise<Database>]> = [
-  ['PGlite', () => openDatabase()],
-  ['PostgreSQL', () => openFreshDatabase(TEST_DATABASE_URL)],
-];
 
-describe.each(drivers)('SSO binds and portal rows on %s', (_name, open) => {
+describe.each(BOTH_DRIVERS)('SSO binds and portal rows on %s', (_name, open) => {
   let database: Database;
   let db: Db;
   let serial = 0;

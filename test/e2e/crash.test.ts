@@ -1,17 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { and, eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { insightsEvents, userLinks } from '../../db/schema';
 import { type Harness, startHarness } from '../support/harness';
+import { spawnWorkerProcess } from '../support/worker-process';
 import { seedUsers } from '../support/seed';
 
 // Exactly once under crashes (issue: kill the worker with SIGKILL repeatedly while 500+ users are being
 // provisioned): every user ends up in Slack exactly once, with the right attributes, and one success event.
 const USERS = 520;
 const KILLS = 5;
-const WORKER_MAIN = fileURLToPath(new URL('../../worker/main.ts', import.meta.url));
 
 let h: Harness;
 let connectorId: string;
@@ -26,32 +25,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-/** A worker in its own process, as in production; resolves once it polls. */
-async function spawnWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], {
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl!,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: h.taskQueue,
-      BINDERY_SECRET_KEY: h.secretKeyText,
-      BINDERY_GOVERNOR: 'off',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('worker polling')) resolve();
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${out}`)));
-  });
-  return child;
-}
+const spawnWorker = () => spawnWorkerProcess(h, children);
 
 const activeLinks = async () =>
   (await h.db.select({ n: sql<number>`count(*)::int` }).from(userLinks).where(and(eq(userLinks.connectorId, connectorId), eq(userLinks.state, 'active'))))[0]!.n;

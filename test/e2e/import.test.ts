@@ -1,14 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../db/client';
 import { finishImport, importBatch, insertImport, listImportItems } from '../../db/imports';
 import { connectors, directoryUsers, importItems, imports, userLinks } from '../../db/schema';
 import { ScimUser } from '../../core/scim-user';
 import { SCHEMAS } from '../../targets/slack/facts';
 import { type Harness, startHarness } from '../support/harness';
+import { spawnWorkerProcess } from '../support/worker-process';
 import { FORBIDDEN_IN_HISTORY } from '../support/history-audit';
 import { historyText } from '../support/history';
 
@@ -20,7 +20,6 @@ let h: Harness;
 let c: string;
 let worker: { stop(): Promise<void> } | undefined;
 const WAIT = { timeout: 60_000, interval: 200 };
-const WORKER_MAIN = fileURLToPath(new URL('../../worker/main.ts', import.meta.url));
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
@@ -346,25 +345,7 @@ describe('on embedded PGlite (the default of npm start)', () => {
 });
 
 describe('a worker killed mid-import', () => {
-  /** A worker in its own process, as in production; resolves once it polls. */
-  async function spawnWorker(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], {
-      env: { ...process.env, DATABASE_URL: h.databaseUrl!, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: h.taskQueue, BINDERY_SECRET_KEY: h.secretKeyText, BINDERY_GOVERNOR: 'off' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.add(child);
-    child.once('exit', () => children.delete(child));
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('worker polling')) resolve();
-      });
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-      child.once('exit', (code) => reject(new Error(`worker exited (${code}) before polling: ${out}`)));
-    });
-    return child;
-  }
+  const spawnWorker = () => spawnWorkerProcess(h, children);
 
   it('loses and duplicates nothing: every Slack user becomes exactly one directory user', { timeout: 300_000 }, async () => {
     await worker?.stop();

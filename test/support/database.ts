@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { openDatabase, type Database } from '../../db/client';
+import { TEST_DATABASE_URL } from './database-url';
 
 /**
  * A PostgreSQL database of the test file's own on the test server, migrated, and dropped on close:
@@ -23,3 +24,9 @@ export async function openFreshDatabase(serverUrl: string): Promise<Database & {
     },
   };
 }
+
+/** Both drivers, for `describe.each`: the embedded database and a fresh PostgreSQL one on the test server. */
+export const BOTH_DRIVERS: Array<[string, () => Promise<Database>]> = [
+  ['PGlite', () => openDatabase()],
+  ['PostgreSQL', () => openFreshDatabase(TEST_DATABASE_URL)],
+];
