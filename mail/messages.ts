@@ -179,12 +179,16 @@ export function ssoBindMessage(d: SsoBind): RenderedMail {
   const html = page([
     `<p>Hello ${h(d.userDisplayName)},</p>`,
     `<p><strong>${h(d.connectorLabel)}</strong> now signs you in with single sign-on (SSO). To keep using your account, open this link and sign in:</p>`,
-    `<p><a href="${escapeHtml(link)}">Bind my account</a></p>`,
-    `<p style="font-size: 13px; color: #616061">Or copy this address into your browser: ${escapeHtml(link)}</p>`,
+    ...button(link, 'Bind my account'),
     `<p>The link expires on <strong>${expires}</strong>. If it has expired, ask your administrator to send a new one.</p>`,
     '<p>If you did not expect this email, you can ignore it.</p>',
   ]);
   return { subject, text, html };
+}
+
+/** A link as the HTML part shows it: the link, and the address to copy when the client hides links. */
+function button(link: string, label: string): string[] {
+  return [`<p><a href="${escapeHtml(link)}">${h(label)}</a></p>`, `<p style="font-size: 13px; color: #616061">Or copy this address into your browser: ${escapeHtml(link)}</p>`];
 }
 
 export type PortalSignIn = { userDisplayName: string; link: string; validMinutes: number };
@@ -208,8 +212,7 @@ export function portalSignInMessage(d: PortalSignIn): RenderedMail {
   const html = page([
     `<p>Hello ${h(d.userDisplayName)},</p>`,
     '<p>Open this link to sign in to the user portal:</p>',
-    `<p><a href="${escapeHtml(link)}">Sign in to the user portal</a></p>`,
-    `<p style="font-size: 13px; color: #616061">Or copy this address into your browser: ${escapeHtml(link)}</p>`,
+    ...button(link, 'Sign in to the user portal'),
     `<p>It works once, within ${plural(d.validMinutes, 'minute')}. If you did not ask to sign in, you can ignore this email: nobody can use the link without access to your mailbox.</p>`,
   ]);
   return { subject, text, html };
