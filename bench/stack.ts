@@ -18,6 +18,7 @@ import { generateKey, parseKey } from '../secrets/secrets';
 import { startEmulator } from '../emulator/server';
 import { startDevServer } from '../worker/dev-server';
 import { binderyDataConverter } from '../codec/codec';
+import { temporalPid } from './cpu';
 import { generateCodecKey, parseCodecKeys } from '../codec/keys';
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://bindery:bindery@127.0.0.1:5432/bindery_test';
@@ -97,6 +98,19 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
   };
   const workers = await Promise.all(Array.from({ length: opts.workers ?? 1 }, spawnWorker));
   const worker = workers[0]!;
+  // A benchmark that dies of an exception must not leave its worker and dev server running, taking
+  // CPU from the next one: 'exit' handlers run synchronously, so kill them by PID.
+  const devServerPid = devServer ? temporalPid(temporal.address) : undefined;
+  const orphans = () => {
+    for (const pid of [...workers.map((w) => w.pid), devServerPid]) {
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.once('exit', orphans);
 
   async function call<T = { id: string }>(method: string, path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = { authorization: 'Bearer bench', ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
@@ -155,6 +169,7 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
     until,
     pending: () => pendingIntents(database.db),
     async stop(): Promise<{ workerPeakRssMiB: number }> {
+      process.off('exit', orphans);
       const rss = rssMiB(worker.pid!, 'VmHWM:');
       await Promise.all(workers.map(async (w) => {
         w.kill('SIGTERM');
