@@ -32,7 +32,7 @@ export { emptyCounts, type RunCounts, type RunMode } from '../core/runs';
 import { emptyCounts, type RunCounts, type RunMode } from '../core/runs';
 
 /** Users planned per page, and target pages read per activity call. */
-export const USER_PAGE = 500;
+export const USER_PAGE = 1000;
 export const READ_PAGES_PER_CALL = 20;
 /** Items applied per call, and at once within it. */
 export const APPLY_BATCH = 200;
@@ -79,17 +79,18 @@ export async function readTargetUsers(session: Session, runId: string, startInde
   return { read };
 }
 
-/** The directory's users this connector concerns (authorized or linked), a page at a time by ID. */
-async function concernedUsers(tx: Tx, connectorId: string, after: string | undefined, limit: number): Promise<string[]> {
+/**
+ * The directory's users this connector concerns (authorized or linked), a page at a time by ID. Each of
+ * the two sets is walked by its own keyset (`> after`, ordered, limited), which the user-ID indexes serve
+ * in time proportional to the page; the page is their union's first `limit` IDs (each set distinct, so a
+ * short page means both ran out). The union ordered and limited as a whole would be built whole for every
+ * page: quadratic over a big directory.
+ */
+export async function concernedUsers(tx: Tx, connectorId: string, after: string | undefined, limit: number): Promise<string[]> {
   const auth = authorizations(tx, { connectorId }).as('auth');
-  const after_ = after ?? '';
-  const rows = rowsOf<{ id: string }>(
-    await tx.execute(sql`
-      select id from (
-        select ${auth.userId} as id from ${auth}
-        union select ${userLinks.userId} from ${userLinks} where ${userLinks.connectorId} = ${connectorId}
-      ) u where id > ${after_} order by id limit ${limit}`),
-  );
+  const authorized = tx.selectDistinct({ id: auth.userId }).from(auth).where(gt(auth.userId, after ?? '')).orderBy(auth.userId).limit(limit);
+  const linked = tx.select({ id: userLinks.userId }).from(userLinks).where(and(eq(userLinks.connectorId, connectorId), gt(userLinks.userId, after ?? ''))).orderBy(userLinks.userId).limit(limit);
+  const rows = rowsOf<{ id: string }>(await tx.execute(sql`select id from ((${authorized}) union (${linked})) as u(id) order by id limit ${limit}`));
   return rows.map((r) => r.id);
 }
 

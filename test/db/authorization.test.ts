@@ -14,6 +14,7 @@ import { createUser, softDeleteUser } from '../../db/users';
 import { generateKey, parseKey } from '../../secrets/secrets';
 import { BOTH_DRIVERS } from '../support/database';
 import { prng } from '../support/prng';
+import { concernedUsers } from '../../engine/resync';
 
 // The one definition of "authorized" (db/authorization.ts), and the outbox queries built on it, with the
 // same cases on both drivers: embedded PGlite in memory, and a PostgreSQL database of this file's own.
@@ -241,5 +242,30 @@ describe.each(BOTH_DRIVERS)('authorization on %s', (_name, open) => {
         }
       });
     }
+  });
+
+  it('pages through the users a connector concerns (authorized or linked) with no gap and no repeat', async () => {
+    const c = await connector();
+    const [a, b] = [await group(), await group()];
+    const users: string[] = [];
+    for (let i = 0; i < 12; i++) users.push(await user());
+    for (const u of users.slice(0, 8)) await addMember(db, a, u);
+    for (const u of users.slice(4, 10)) await addMember(db, b, u); // 4–7 authorized twice
+    await bindGroup(db, c, a, null);
+    await bindGroup(db, c, b, null);
+    for (const u of users.slice(8)) await saveLink(db, { connectorId: c, userId: u, remoteId: `U${u}`, state: 'active' }); // 10, 11: linked only
+    await softDeleteUser(db, users[3]!); // neither authorized nor linked any more
+    const expected = users.filter((_, i) => i !== 3).sort();
+
+    const pages: string[][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await concernedUsers(db, c, after, 3);
+      pages.push(page);
+      if (page.length < 3) break;
+      after = page.at(-1);
+    }
+    expect(pages.flat()).toEqual(expected);
+    expect(pages.slice(0, -1).every((p) => p.length === 3)).toBe(true);
   });
 });
