@@ -53,7 +53,7 @@ async function run(server: Server, mode: 'per-object' | 'bulk'): Promise<Result>
   if (server === 'real') {
     cluster = await startCluster({ databaseUrl: config.temporalClusterDatabaseUrl, freshDatabases: true, processes: args['per-service'] ? 'per-service' : 'one', serverPath: config.temporalServerPath });
   }
-  const stack = await startStack({ enabled: false, scale: 1 }, { workflowBundle: bundle, workers: WORKERS, bulkMinUsers: mode === 'bulk' ? undefined : 0, temporal: cluster && { address: cluster.address, namespace: cluster.namespace } });
+  const stack = await startStack({ enabled: false, scale: 1 }, { workflowBundle: bundle, workers: WORKERS, perObject: mode === 'per-object', temporal: cluster && { address: cluster.address, namespace: cluster.namespace } });
   const startSeconds = (performance.now() - t0) / 1000;
   const serverPids = cluster ? cluster.pids() : [temporalPid(stack.temporalAddress)].filter((p): p is number => p !== undefined);
   const connector = await stack.call('POST', '/v1/connectors', { label: 'Bench', teamName: 'bench', teamDomain: 'bench.slack.com', scimBaseUrl: stack.emulator.baseUrl, scimToken: stack.token });

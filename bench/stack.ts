@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { Client, Connection } from '@temporalio/client';
 import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
@@ -52,11 +53,21 @@ export type StackOptions = {
   temporal?: { address: string; namespace: string };
   /** Worker processes (default 1). */
   workers?: number;
-  /** The dispatcher's bulk threshold (0: every user gets a workflow of their own, the per-object path). */
-  bulkMinUsers?: number;
+  /**
+   * The per-object path as it was before the bulk path (the baseline of side-by-side runs): the dispatcher's
+   * bulk threshold at 0, so every user gets a workflow of their own, and the worker's workflow cache as it
+   * was then, the SDK's default (sized from the heap: about 2,300 workflows here) instead of Bindery's 250.
+   */
+  perObject?: boolean;
   /** The benchmark's own database (default bindery_bench), so that benchmarks can run side by side. */
   databaseName?: string;
 };
+
+/** The Temporal SDK's default workflow cache for a worker with this process's heap limit (its formula, reuseV8Context on). */
+function sdkDefaultWorkflowCache(): number {
+  const heapMiB = getHeapStatistics().heap_size_limit / 2 ** 20;
+  return Math.max(Math.floor((Math.max(heapMiB - 200, 0) * 600) / 1024), 10);
+}
 
 export async function startStack(limits: { enabled: boolean; scale: number }, opts: StackOptions = {}) {
   const dbUrl = await freshDatabase(opts.databaseName);
@@ -70,7 +81,7 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: temporal.namespace, dataConverter: binderyDataConverter(parseCodecKeys(codecKeys)) });
   const taskQueue = 'bench';
-  const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 100, bulkMinUsers: opts.bulkMinUsers });
+  const dispatcher = startDispatcher({ db: database.db, temporal: client, taskQueue, pollMs: 100, bulkMinUsers: opts.perObject ? 0 : undefined });
   const api = buildApi({ db: database.db, secretKey: parseKey(secretKeyText), apiKey: 'bench', temporal: client, taskQueue, notify: dispatcher.notify });
   await api.listen({ port: 0, host: '127.0.0.1' });
   const apiUrl = `http://127.0.0.1:${(api.server.address() as { port: number }).port}`;
@@ -90,6 +101,7 @@ export async function startStack(limits: { enabled: boolean; scale: number }, op
         BINDERY_GOVERNOR_SCALE: String(limits.scale),
         BINDERY_LOG_LEVEL: 'WARN',
         ...(opts.workflowBundle ? { BINDERY_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),
+        ...(opts.perObject ? { BINDERY_WORKFLOW_CACHE: String(sdkDefaultWorkflowCache()) } : {}),
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

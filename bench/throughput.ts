@@ -34,7 +34,7 @@ const bundle = await writeWorkflowBundle(join(mkdtempSync(join(tmpdir(), 'binder
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 async function run(mode: 'per-object' | 'bulk', users: number): Promise<Result> {
-  const stack = await startStack({ enabled: false, scale: 1 }, { workflowBundle: bundle, bulkMinUsers: mode === 'bulk' ? undefined : 0 });
+  const stack = await startStack({ enabled: false, scale: 1 }, { workflowBundle: bundle, perObject: mode === 'per-object' });
   const connector = await stack.call('POST', '/v1/connectors', { label: 'Bench', teamName: 'bench', teamDomain: 'bench.slack.com', scimBaseUrl: stack.emulator.baseUrl, scimToken: stack.token });
   const { groupId, userIds } = await seedUsers(stack.db, { prefix: 'tp', count: users });
   const temporal = temporalPid(stack.temporalAddress);

@@ -23,7 +23,7 @@ const HALF = Math.floor(USERS / 2);
 console.log(`bench/unbind: ${USERS}-member group, ${HALF} also in another bound group; ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
 const bundle = await writeWorkflowBundle(join(mkdtempSync(join(tmpdir(), 'bindery-bench-')), 'workflows.js'));
 for (const mode of args.modes.split(',')) {
-  const stack = await startStack({ enabled: false, scale: 1 }, { workflowBundle: bundle, bulkMinUsers: mode === 'bulk' ? undefined : 0 });
+  const stack = await startStack({ enabled: false, scale: 1 }, { workflowBundle: bundle, perObject: mode === 'per-object' });
   const connector = await stack.call('POST', '/v1/connectors', { label: 'Bench', teamName: 'bench', teamDomain: 'bench.slack.com', scimBaseUrl: stack.emulator.baseUrl, scimToken: stack.token });
   const { groupId: big, userIds } = await seedUsers(stack.db, { prefix: 'unbind', count: USERS });
   const other = (await stack.call('POST', '/v1/groups', { name: 'Other bound group' })).id;
