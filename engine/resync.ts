@@ -116,10 +116,11 @@ async function remoteFactsFor(tx: Tx, runId: string, users: Array<{ id: string; 
             ),
           );
   const parsed = new Map<string, ScimUser>();
+  const rowById = new Map(rows.map((r) => [r.remoteId, r]));
   const byId = (id: string) => {
     let user = parsed.get(id);
     if (!user) {
-      const row = rows.find((r) => r.remoteId === id);
+      const row = rowById.get(id);
       if (!row) return null;
       user = ScimUser.parse(row.resource);
       parsed.set(id, user);
