@@ -83,7 +83,7 @@ for (let i = 0; i < drifted; i++) {
 }
 if (limits.enabled) await stack.controlPost('/rate-limits', { enabled: true, scale: 1 });
 const drift = await resyncOnce('resync with drift');
-console.log(`resync with ${drifted} drifted users (${(DRIFT * 100).toFixed(1)} %): ${drift.seconds.toFixed(1)} s, ${drift.writes} writes for ${drifted} drifted objects, applied ${JSON.stringify(drift.run.counts.applied)}`);
+console.log(`resync with ${drifted} drifted users (${+(DRIFT * 100).toPrecision(2)} %): ${drift.seconds.toFixed(1)} s, ${drift.writes} writes for ${drifted} drifted objects, applied ${JSON.stringify(drift.run.counts.applied)}`);
 
 if (limits.enabled) {
   const pages = Math.ceil(USERS / 1000) + 1; // users, then groups
