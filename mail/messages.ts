@@ -67,6 +67,11 @@ export function formatUtc(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+/** The plain-text part: the lines, then the signature the HTML part also carries. */
+function plainText(lines: string[]): string {
+  return [...lines, '', '-- ', 'Sent by Bindery.'].join('\n');
+}
+
 function page(paragraphs: string[]): string {
   return [
     '<!doctype html>',
@@ -84,7 +89,7 @@ const code = (command: string) => `<pre style="background: #f4f4f4; padding: 8px
 export function heldDeactivationsMessage(d: HeldDeactivations): RenderedMail {
   const share = d.linkedUsers > 0 ? ` (${Math.round((d.held / d.linkedUsers) * 1000) / 10}%)` : '';
   const subject = `Bindery held ${plural(d.held, 'deactivation')} for ${short(d.connectorLabel)}`;
-  const text = [
+  const text = plainText([
     `Bindery held ${plural(d.held, 'deactivation')} on connector ${plain(d.connectorLabel)} (${plain(d.connectorId)}) instead of carrying them out.`,
     '',
     `That is ${count(d.held)} of ${plural(d.linkedUsers, 'linked user')}${share}, over the limit: ${plain(d.threshold)}.`,
@@ -97,10 +102,7 @@ export function heldDeactivationsMessage(d: HeldDeactivations): RenderedMail {
     'or, to leave them active and drop the held deactivations:',
     '',
     `    ${plain(d.rejectCommand)}`,
-    '',
-    '-- ',
-    'Sent by Bindery.',
-  ].join('\n');
+  ]);
   const html = page([
     `<p>Bindery held <strong>${plural(d.held, 'deactivation')}</strong> on connector <strong>${h(d.connectorLabel)}</strong> (<code>${h(d.connectorId)}</code>) instead of carrying them out.</p>`,
     `<p>That is ${count(d.held)} of ${plural(d.linkedUsers, 'linked user')}${share}, over the limit: ${h(d.threshold)}.<br>Reason: ${h(d.reason)}</p>`,
@@ -124,7 +126,7 @@ export function importSummaryMessage(d: ImportSummary): RenderedMail {
     ['Refused', refused],
   ];
   const refusedLine = (r: ImportSummary['refused'][number]) => `${plain(r.userName)} (remote ID ${plain(r.remoteId)}): ${plain(r.reason)}`;
-  const text = [
+  const text = plainText([
     `The import ${plain(d.importId)} for connector ${plain(d.connectorLabel)} has finished.`,
     '',
     ...counts.map(([label, n]) => `${label}: ${count(n)}`),
@@ -133,10 +135,7 @@ export function importSummaryMessage(d: ImportSummary): RenderedMail {
       : []),
     '',
     'Imported users are left as they are until a bound group includes them.',
-    '',
-    '-- ',
-    'Sent by Bindery.',
-  ].join('\n');
+  ]);
   const html = page([
     `<p>The import <code>${h(d.importId)}</code> for connector <strong>${h(d.connectorLabel)}</strong> has finished.</p>`,
     `<table style="border-collapse: collapse">${counts.map(([label, n]) => `<tr><td style="padding: 2px 16px 2px 0">${label}</td><td style="text-align: right"><strong>${count(n)}</strong></td></tr>`).join('')}</table>`,
@@ -163,7 +162,7 @@ export function ssoBindMessage(d: SsoBind): RenderedMail {
   }
   const expires = formatUtc(d.expiresAt);
   const subject = `Action needed: bind your ${short(d.connectorLabel)} account to single sign-on`;
-  const text = [
+  const text = plainText([
     `Hello ${plain(d.userDisplayName)},`,
     '',
     `${plain(d.connectorLabel)} now signs you in with single sign-on (SSO). To keep using your account, open this link and sign in:`,
@@ -172,10 +171,7 @@ export function ssoBindMessage(d: SsoBind): RenderedMail {
     '',
     `The link expires on ${expires}. If it has expired, ask your administrator to send a new one.`,
     'If you did not expect this email, you can ignore it.',
-    '',
-    '-- ',
-    'Sent by Bindery.',
-  ].join('\n');
+  ]);
   const html = page([
     `<p>Hello ${h(d.userDisplayName)},</p>`,
     `<p><strong>${h(d.connectorLabel)}</strong> now signs you in with single sign-on (SSO). To keep using your account, open this link and sign in:</p>`,
@@ -197,7 +193,7 @@ export type PortalSignIn = { userDisplayName: string; link: string; validMinutes
 export function portalSignInMessage(d: PortalSignIn): RenderedMail {
   const link = httpLink(d.link, 'the sign-in link');
   const subject = 'Your sign-in link for the Bindery user portal';
-  const text = [
+  const text = plainText([
     `Hello ${plain(d.userDisplayName)},`,
     '',
     'Open this link to sign in to the user portal:',
@@ -205,10 +201,7 @@ export function portalSignInMessage(d: PortalSignIn): RenderedMail {
     link,
     '',
     `It works once, within ${plural(d.validMinutes, 'minute')}. If you did not ask to sign in, you can ignore this email: nobody can use the link without access to your mailbox.`,
-    '',
-    '-- ',
-    'Sent by Bindery.',
-  ].join('\n');
+  ]);
   const html = page([
     `<p>Hello ${h(d.userDisplayName)},</p>`,
     '<p>Open this link to sign in to the user portal:</p>',
