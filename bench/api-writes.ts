@@ -14,11 +14,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
+import { freePort } from '../tools/ports';
 import { cpuSeconds } from './cpu';
 
 const { values: args } = parseArgs({ options: { users: { type: 'string', default: '400' }, clients: { type: 'string', default: '4' }, dbs: { type: 'string', default: 'pglite,postgres' } } });
@@ -29,14 +30,6 @@ const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://bindery:bindery@127.0
 const API_KEY = 'bench-api-key';
 const TOKEN = 'xoxp-bench';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  return port;
-}
 
 async function freshDatabase(): Promise<string> {
   const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
@@ -53,7 +46,7 @@ type App = { child: ChildProcess; apiUrl: string; scimUrl: string; stop(): Promi
 /** app/start.ts on its own ports and data folder; resolves once its banner says it runs. */
 async function startApp(db: 'pglite' | 'postgres'): Promise<App> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bindery-bench-api-'));
-  const [api, temporal, ui, emulator, codec, metrics, smtp, mailHttp] = await Promise.all(Array.from({ length: 8 }, freePort));
+  const [api, temporal, ui, emulator, codec, metrics, smtp, mailHttp] = await Promise.all(Array.from({ length: 8 }, () => freePort()));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     BINDERY_DATA_DIR: dataDir,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../tools/ports';
 import { findTool } from '../tools/tools';
 
 /**
@@ -31,20 +31,6 @@ export type MailCatcher = { smtpUrl: string; webUrl: string; apiUrl: string; sto
 
 const HOST = '127.0.0.1';
 const SETUP_HINT = 'run `npm run setup` (it builds mailpit with `go install`)';
-
-/** A port free on loopback right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('could not find a free port'))));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

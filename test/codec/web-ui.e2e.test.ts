@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { freePort } from '../../tools/ports';
 import { syncWorkflowId } from '../../core/sync-kinds';
 import { type RunningCodecServer, startCodecServer } from '../../codec/server';
 import { findTool } from '../../tools/tools';
@@ -22,14 +22,6 @@ let browser: Browser;
 let uiUrl: string;
 let ids: { workflowId: string; runId: string; userId: string };
 const profileDir = mkdtempSync(join(tmpdir(), 'bindery-ui-'));
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   installQuietRuntime();

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/app';
 import type { Db } from '../../db/client';
 import { type Harness, startHarness } from '../support/harness';
-import { freePort } from '../support/scim2-server';
+import { freePort } from '../../tools/ports';
 
 // What fuzzing, fault injection and a fresh user's first requests found: strict input everywhere, every
 // failure logged and traceable, every answer documented.

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../../tools/ports';
 import { pendingIntents } from '../../db/outbox';
 import { startDevServer } from '../../worker/dev-server';
 import { type Harness, installQuietRuntime, startHarness } from '../support/harness';
@@ -14,14 +14,6 @@ let temporal: TestWorkflowEnvironment | undefined;
 let h: Harness;
 const dbFilename = join(mkdtempSync(join(tmpdir(), 'bindery-outage-')), 'temporal.db');
 const WAIT = { timeout: 30_000, interval: 100 };
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let port: number;
 beforeAll(async () => {
