@@ -95,11 +95,11 @@ export async function updateResyncSchedule(client: Client, connectorId: string, 
   if (change.paused === true) await handle.pause(change.note ?? 'paused by an admin');
   if (change.paused === false) await handle.unpause(change.note ?? 'unpaused by an admin');
   // The schedule takes changes as signals and answers describe as a query, which may run before them:
-  // wait (briefly) until it shows what was asked, so the caller reads back what it set.
+  // wait until it shows what was asked, so the caller reads back what it set (seconds on a loaded server).
   const shows = (d: Awaited<ReturnType<typeof handle.describe>>) =>
     (change.paused === undefined || d.state.paused === change.paused) &&
     (change.spec === undefined || JSON.stringify((d.action.memo as { resyncSpec?: ResyncSpec } | undefined)?.resyncSpec) === JSON.stringify(change.spec));
-  for (const deadline = Date.now() + 5_000; !shows(await handle.describe()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+  for (const deadline = Date.now() + 30_000; !shows(await handle.describe()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Runs a resync now (skipped if one is running). */

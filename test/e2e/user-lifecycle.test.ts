@@ -182,11 +182,12 @@ describe('failures and retries', () => {
     await expect.poll(async () => (await h.slackControl('GET', '/stats')).body.endpoints['POST /Users']?.byStatus['429'] ?? 0, WAIT).toBeGreaterThan(0);
     await h.slackControl('POST', '/faults', { errorRate: 0, status: 500, latencyMs: 0 });
     await expect.poll(() => slackUser('lc.limited'), WAIT).toMatchObject({ active: true });
-    // Every attempt leaves an event (U8): each 429 with Slack's code and the wait it asked for, then the success.
+    // Every attempt leaves an event (U8): each 429 with Slack's code and the wait it asked for, then the success
+    // (recorded once Slack has answered, so a moment after the account exists there).
+    await expect.poll(() => events(id, 'user_create_provision'), WAIT).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: 'success' })]));
     const throttled = (await events(id)).filter((e) => e.outcome === 'failure');
     expect(throttled.length).toBeGreaterThan(0);
     for (const e of throttled) expect(e).toMatchObject({ type: 'user_create_provision', errorCode: 'too_many_requests', message: expect.stringMatching(/Retried after \d+ s \(Retry-After\)/) });
-    expect(await events(id, 'user_create_provision')).toEqual(expect.arrayContaining([expect.objectContaining({ outcome: 'success' })]));
   });
 
   it('quarantines a user whose transient failures outlast the retries, listed as stuck', async () => {

@@ -108,8 +108,8 @@ describe('user-sync workflow, end to end (API → database → Temporal → emul
 
   it("records Slack's refusal as a failure event with the reason, without retrying", async () => {
     await h.slackControl('POST', '/channels', { name: 'general' }); // usernames share the channel namespace
+    // Joining the bound group is the one request (another, here, would be a second attempt with its own event).
     const userId = await newUser({ username: 'general', email: 'general@example.com' });
-    await sync(userId);
     await expect.poll(() => eventsFor(userId, 'user_create_provision'), { timeout: 20_000 }).toHaveLength(1);
     const [event] = await eventsFor(userId, 'user_create_provision');
     expect(event).toMatchObject({ outcome: 'failure', errorCode: 'username_taken' });
