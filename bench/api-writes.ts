@@ -18,28 +18,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
 import { freePort } from '../tools/ports';
 import { cpuSeconds } from './cpu';
+import { freshDatabase } from './stack';
 
 const { values: args } = parseArgs({ options: { users: { type: 'string', default: '400' }, clients: { type: 'string', default: '4' }, dbs: { type: 'string', default: 'pglite,postgres' } } });
 const USERS = Number(args.users);
 const CLIENTS = Number(args.clients);
 const DBS = args.dbs.split(',') as Array<'pglite' | 'postgres'>;
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://bindery:bindery@127.0.0.1:5432/bindery_test';
 const API_KEY = 'bench-api-key';
 const TOKEN = 'xoxp-bench';
 
 
-async function freshDatabase(): Promise<string> {
-  const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe('drop database if exists bindery_bench_api with (force)');
-  await admin.unsafe('create database bindery_bench_api');
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = '/bindery_bench_api';
-  return url.toString();
-}
 
 type App = { child: ChildProcess; apiUrl: string; scimUrl: string; stop(): Promise<void> };
 
@@ -64,7 +54,7 @@ async function startApp(db: 'pglite' | 'postgres'): Promise<App> {
     BINDERY_GOVERNOR: 'off',
   };
   delete env.DATABASE_URL;
-  if (db === 'postgres') env.DATABASE_URL = await freshDatabase();
+  if (db === 'postgres') env.DATABASE_URL = await freshDatabase('bindery_bench_api');
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/start.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`app/start.ts exited with ${code}`)));

@@ -31,7 +31,8 @@ export type EmulatorStats = {
   endpoints: Record<string, { total: number; byStatus: Record<string, number>; firstAt?: number; lastAt?: number }>;
 };
 
-async function freshDatabase(name = BENCH_DB): Promise<string> {
+/** Drops and recreates a benchmark's database on the test PostgreSQL server; returns its URL. */
+export async function freshDatabase(name = BENCH_DB): Promise<string> {
   const admin = postgres(SERVER_URL, { max: 1, onnotice: () => {} });
   await admin.unsafe(`drop database if exists ${name} with (force)`);
   await admin.unsafe(`create database ${name}`);
